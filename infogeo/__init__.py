@@ -1,0 +1,21 @@
+"""infogeo: information geometry in Python.
+
+A family of probability distributions is a Riemannian manifold whose metric is the
+Fisher information. infogeo computes inner products, curve lengths, geodesics and
+distances on such manifolds (and on any Riemannian manifold given by a metric
+tensor), and minimizes functions on them with Riemannian gradient descent, of which
+natural gradient descent is the statistical case.
+"""
+
+from .exceptions import ConvergenceError
+from .geometry import Euclidean, Geodesic, MetricManifold, RiemannianManifold
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConvergenceError",
+    "Euclidean",
+    "Geodesic",
+    "MetricManifold",
+    "RiemannianManifold",
+]

@@ -1,0 +1,95 @@
+"""Input checks shared by the whole package.
+
+Every public function that takes points, tangent vectors or data passes them through
+these helpers, so that bad input fails early with a message naming the argument and
+what was expected.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "as_float_array",
+    "as_points",
+    "as_vectors",
+    "check_positive",
+    "check_positive_int",
+]
+
+
+def as_float_array(x, name: str, *, allow_nonfinite: bool = False) -> np.ndarray:
+    """Convert ``x`` to a float64 array, rejecting non-numeric input and NaN/inf.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` cannot be read as an array of real numbers.
+    ValueError
+        If ``x`` holds NaN or infinite entries (unless ``allow_nonfinite``).
+    """
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers, got a string {x!r}")
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be an array of real numbers: {exc}") from exc
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    if not allow_nonfinite and not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = tuple(int(i) for i in bad)
+        raise ValueError(
+            f"{name} must be finite, but {name}[{', '.join(map(str, where))}] = "
+            f"{arr[where] if arr.ndim else arr}"
+        )
+    return arr
+
+
+def as_points(p, dim: int, name: str = "p") -> np.ndarray:
+    """Validate an array of points with coordinates on the last axis.
+
+    Returns a float array of shape ``(..., dim)``; raises ``ValueError`` naming
+    ``name`` when the last axis is not ``dim`` long or an entry is NaN/inf.
+    """
+    arr = as_float_array(p, name)
+    if arr.ndim == 0 or arr.shape[-1] != dim:
+        raise ValueError(
+            f"{name} must have shape (..., {dim}) with the {dim} coordinates on the last "
+            f"axis, got shape {arr.shape}"
+        )
+    return arr
+
+
+def as_vectors(v, dim: int, name: str = "v") -> np.ndarray:
+    """Validate tangent vectors: same rules as :func:`as_points`."""
+    return as_points(v, dim, name)
+
+
+def check_positive(value, name: str, *, allow_none: bool = False) -> float | None:
+    """Return ``value`` as a float after checking it is a finite number > 0."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    return value
+
+
+def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int after checking it is an integer ≥ ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return value

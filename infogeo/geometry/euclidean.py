@@ -1,0 +1,50 @@
+"""Euclidean space ℝⁿ with the identity metric."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .manifold import RiemannianManifold
+
+__all__ = ["Euclidean"]
+
+
+class Euclidean(RiemannianManifold):
+    """ℝⁿ with ``G = I``: geodesics are straight lines, ``d(p, q) = ‖p − q‖₂``,
+    curvature zero. On it Riemannian gradient descent is plain gradient descent."""
+
+    def __init__(self, dim: int):
+        super().__init__(dim)
+
+    def metric(self, p):
+        p = self._points(p)
+        return np.broadcast_to(np.eye(self.dim), (*p.shape[:-1], self.dim, self.dim)).copy()
+
+    def inner(self, p, u, v):
+        self._points(p)
+        return np.sum(self._vectors(u, "u") * self._vectors(v, "v"), axis=-1)
+
+    def christoffel(self, p):
+        p = self._points(p)
+        return np.zeros((*p.shape[:-1], self.dim, self.dim, self.dim))
+
+    def riemannian_gradient(self, p, egrad, damping: float = 0.0):
+        self._points(p)
+        if damping < 0 or not np.isfinite(damping):
+            raise ValueError(f"damping must be a finite number >= 0, got {damping}")
+        return self._vectors(egrad, "egrad") / (1.0 + damping)
+
+    def exp(self, p, v):
+        return self._points(p) + self._vectors(v)
+
+    retract = exp
+
+    def log(self, p, q):
+        return self._points(q, "q") - self._points(p)
+
+    def dist(self, p, q):
+        return np.linalg.norm(self.log(p, q), axis=-1)
+
+    def geodesic_points(self, p, v, t):
+        t = np.asarray(t, dtype=float)
+        return p + t[:, None] * v

@@ -1,0 +1,427 @@
+"""The Riemannian manifold interface: a coordinate chart and a metric tensor.
+
+A subclass supplies :meth:`RiemannianManifold.metric` (the metric tensor ``G(p)`` in
+the chart, batched over leading axes) and, where it knows them in closed form,
+overrides the rest (Christoffel symbols, ``exp``, ``log``, ``dist``). The base class
+computes everything else from the metric alone:
+
+* Christoffel symbols by automatic differentiation of ``G`` (autograd),
+* ``exp`` by integrating the geodesic equation with DOP853,
+* ``log`` / ``dist`` by solving the geodesic boundary-value problem,
+* curvature tensors from the Christoffel symbols,
+* curve lengths by adaptive Gauss–Legendre quadrature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import autograd
+import numpy as np
+
+from .._validation import as_float_array, as_points, as_vectors, check_positive_int
+from .linalg import solve_spd
+
+__all__ = ["RiemannianManifold"]
+
+
+class RiemannianManifold:
+    """A Riemannian manifold given in one coordinate chart by its metric tensor.
+
+    Points and tangent vectors are float arrays with the ``dim`` coordinates on the
+    last axis; every method broadcasts over leading batch axes unless it says
+    otherwise.
+
+    Parameters
+    ----------
+    dim
+        Dimension of the manifold (number of coordinates).
+    bounds
+        Optional list of ``(low, high)`` pairs, one per coordinate, giving the open
+        interval the coordinate lives in; ``None`` for an unbounded side.
+
+    Attributes
+    ----------
+    ode_rtol, ode_atol
+        Relative and absolute tolerances of the DOP853 integration of the geodesic
+        equation used by the numerical :meth:`exp` (defaults 1e-12 and 1e-12).
+    log_tol
+        Tolerance on the relative endpoint residual ``‖γ(1) − q‖ / max(1, ‖q‖)``
+        that a numerical :meth:`log` must meet (default 1e-10); a solve that cannot
+        meet it raises :class:`~infogeo.ConvergenceError`.
+    """
+
+    ode_rtol: float = 1e-12
+    ode_atol: float = 1e-12
+    log_tol: float = 1e-10
+
+    def __init__(self, dim: int, bounds=None):
+        self.dim = check_positive_int(dim, "dim")
+        self.bounds = self._normalize_bounds(bounds)
+
+    # ------------------------------------------------------------------ basics
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(dim={self.dim})"
+
+    @property
+    def coordinate_names(self) -> tuple[str, ...]:
+        """Names of the coordinates, used in error messages."""
+        return tuple(f"x{i}" for i in range(self.dim))
+
+    def _normalize_bounds(self, bounds) -> list[tuple[float, float]] | None:
+        if bounds is None:
+            return None
+        try:
+            pairs = list(bounds)
+        except TypeError as exc:
+            raise TypeError("bounds must be a list of (low, high) pairs") from exc
+        if len(pairs) != self.dim:
+            raise ValueError(
+                f"bounds must give one (low, high) pair per coordinate ({self.dim}), "
+                f"got {len(pairs)}"
+            )
+        out = []
+        for i, pair in enumerate(pairs):
+            if pair is None:
+                pair = (None, None)
+            try:
+                low, high = pair
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"bounds[{i}] must be a (low, high) pair, got {pair!r}") from exc
+            low = -np.inf if low is None else float(low)
+            high = np.inf if high is None else float(high)
+            if np.isnan(low) or np.isnan(high) or not low < high:
+                raise ValueError(f"bounds[{i}] must satisfy low < high, got ({low}, {high})")
+            out.append((low, high))
+        return out
+
+    def _points(self, p, name: str = "p") -> np.ndarray:
+        return as_points(p, self.dim, name)
+
+    def _vectors(self, v, name: str = "v") -> np.ndarray:
+        return as_vectors(v, self.dim, name)
+
+    # ------------------------------------------------------------------ metric
+    def metric(self, p) -> np.ndarray:
+        """Metric tensor ``G(p)`` in the chart, shape ``(..., dim, dim)``.
+
+        Subclasses implement this with ``autograd.numpy`` operations that broadcast
+        over leading axes, so that the default :meth:`christoffel` can differentiate
+        it, or override :meth:`christoffel` as well.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not define its metric tensor")
+
+    def inner(self, p, u, v) -> np.ndarray:
+        """Inner product ``⟨u, v⟩_p = uᵀ G(p) v``, shape ``(...)``."""
+        p = self._points(p)
+        u = self._vectors(u, "u")
+        v = self._vectors(v, "v")
+        return np.einsum("...i,...ij,...j->...", u, self.metric(p), v)
+
+    def norm(self, p, v) -> np.ndarray:
+        """Norm ``‖v‖_p = √(vᵀ G(p) v)``, shape ``(...)``."""
+        return np.sqrt(np.maximum(self.inner(p, v, v), 0.0))
+
+    def riemannian_gradient(self, p, egrad, damping: float = 0.0) -> np.ndarray:
+        """Riemannian gradient ``G(p)⁻¹ ∇f`` from the Euclidean gradient ``egrad``.
+
+        With ``damping = λ > 0`` it solves ``(G(p) + λI) x = egrad`` instead, the
+        Levenberg–Marquardt / damped natural-gradient direction. The system is solved
+        (Cholesky for one point, batched solve for many), never inverted.
+
+        Raises
+        ------
+        ValueError
+            If the (damped) metric is not positive definite at ``p``.
+        """
+        p = self._points(p)
+        egrad = self._vectors(egrad, "egrad")
+        if damping < 0 or not np.isfinite(damping):
+            raise ValueError(f"damping must be a finite number >= 0, got {damping}")
+        G = self.metric(p)
+        if damping:
+            G = G + damping * np.eye(self.dim)
+        return solve_spd(G, egrad, name=f"metric of {self!r}")
+
+    # ---------------------------------------------------------- connection
+    def metric_derivative(self, p) -> np.ndarray:
+        """Partial derivatives of the metric, ``D[..., a, b, c] = ∂G_ab / ∂p_c``.
+
+        Computed with autograd from :meth:`metric`, vectorized over the batch: the
+        Jacobian of ``Σ_batch G(p_batch)`` with respect to all points at once.
+        """
+        p = self._points(p)
+        batch = p.shape[:-1]
+        flat = p.reshape(-1, self.dim)
+
+        def summed_metric(points):
+            return autograd.numpy.sum(self.metric(points), axis=0)
+
+        jac = autograd.jacobian(summed_metric)(flat)  # (a, b, n, c)
+        return np.moveaxis(jac, 2, 0).reshape(*batch, self.dim, self.dim, self.dim)
+
+    def christoffel(self, p) -> np.ndarray:
+        """Christoffel symbols of the second kind, entry ``[..., k, i, j] = Γᵏᵢⱼ``.
+
+        ``Γᵏᵢⱼ = ½ Gᵏˡ (∂ᵢ G_lj + ∂ⱼ G_li − ∂ₗ G_ij)``, with the metric derivatives from
+        :meth:`metric_derivative` and ``Gᵏˡ`` applied by a linear solve.
+        """
+        p = self._points(p)
+        D = self.metric_derivative(p)
+        first_kind = 0.5 * (np.swapaxes(D, -1, -2) + D - np.moveaxis(D, -1, -3))
+        return self._raise_index(p, first_kind)
+
+    def _raise_index(self, p, first_kind: np.ndarray) -> np.ndarray:
+        """Apply ``G(p)⁻¹`` to the first index of ``first_kind[..., l, i, j]``."""
+        n = self.dim
+        G = self.metric(p)
+        rhs = first_kind.reshape(*first_kind.shape[:-3], n, n * n)
+        out = np.linalg.solve(G, rhs)
+        return out.reshape(first_kind.shape)
+
+    def geodesic_acceleration(self, p, v) -> np.ndarray:
+        """``γ̈ᵏ = −Γᵏᵢⱼ γ̇ⁱ γ̇ʲ`` at position ``p`` with velocity ``v``."""
+        return -np.einsum("...kij,...i,...j->...k", self.christoffel(p), v, v)
+
+    # ---------------------------------------------------------- geodesics
+    def exp(self, p, v) -> np.ndarray:
+        """Riemannian exponential: the point ``γ(1)`` of the geodesic with
+        ``γ(0) = p``, ``γ̇(0) = v``.
+
+        The base class integrates ``γ̈ᵏ + Γᵏᵢⱼ γ̇ⁱ γ̇ʲ = 0`` with DOP853 at
+        ``rtol = ode_rtol``, ``atol = ode_atol``, the whole batch as one system.
+
+        Raises
+        ------
+        ValueError
+            If the geodesic leaves the chart's domain before ``t = 1``.
+        """
+        from .geodesic_equation import integrate_geodesic
+
+        p = self._points(p)
+        v = self._vectors(v)
+        p, v = np.broadcast_arrays(p, v)
+        return integrate_geodesic(self, p, v, np.array([1.0]))[0][..., 0, :]
+
+    def log(self, p, q) -> np.ndarray:
+        """Riemannian logarithm: the initial velocity ``v`` with ``exp(p, v) = q``.
+
+        The base class solves the geodesic boundary-value problem numerically (see
+        :mod:`infogeo.geometry.shooting`) and checks the endpoint residual against
+        ``log_tol``.
+
+        Raises
+        ------
+        ConvergenceError
+            If the boundary-value problem cannot be solved to tolerance.
+        """
+        from .shooting import solve_log
+
+        p = self._points(p)
+        q = self._points(q, "q")
+        self.check_point(p)
+        self.check_point(q, "q")
+        return solve_log(self, p, q)
+
+    def dist(self, p, q) -> np.ndarray:
+        """Geodesic distance ``d(p, q) = ‖log_p q‖_p``, shape ``(...)``."""
+        return self.norm(p, self.log(p, q))
+
+    def geodesic(self, p, q=None, *, velocity=None):
+        """The geodesic from ``p`` to ``q``, or from ``p`` with initial ``velocity``.
+
+        Returns
+        -------
+        Geodesic
+            Callable on ``t`` in ``[0, 1]``; has ``.start``, ``.end``,
+            ``.velocity`` and ``.length``.
+        """
+        from .geodesic import Geodesic
+
+        if (q is None) == (velocity is None):
+            raise TypeError("geodesic() takes either an end point q or velocity=v, not both")
+        p = self._points(p)
+        if p.ndim != 1:
+            raise ValueError(f"geodesic() takes one start point of shape ({self.dim},)")
+        self.check_point(p)
+        if q is not None:
+            q = self._points(q, "q")
+            if q.shape != p.shape:
+                raise ValueError(f"q must have shape ({self.dim},), got {q.shape}")
+            return Geodesic(self, p, self.log(p, q), end=q)
+        v = self._vectors(velocity, "velocity")
+        if v.shape != p.shape:
+            raise ValueError(f"velocity must have shape ({self.dim},), got {v.shape}")
+        return Geodesic(self, p, v)
+
+    def geodesic_points(self, p, v, t) -> np.ndarray:
+        """Points ``γ(t)`` of the geodesic through ``p`` with velocity ``v``.
+
+        ``p`` and ``v`` are single vectors, ``t`` a 1-d array of times; returns
+        ``(len(t), dim)``. The base class integrates once with output at every
+        ``t``; subclasses with a closed-form ``exp`` evaluate ``exp(p, t v)``.
+        """
+        from .geodesic_equation import integrate_geodesic
+
+        return integrate_geodesic(self, p, v, np.asarray(t, dtype=float))[0]
+
+    # ---------------------------------------------------------- curves
+    def curve_length(self, curve, t0: float = 0.0, t1: float = 1.0, **options) -> float:
+        """Length ``∫_{t0}^{t1} √(γ′ᵀ G(γ) γ′) dt`` of a curve.
+
+        ``curve`` is a callable mapping an array of ``n`` times to an ``(n, dim)``
+        array (differentiated with autograd; adaptive Gauss–Legendre quadrature to
+        1e-12 relative), or an ``(n, dim)`` array of points on a polyline (each
+        segment measured with the metric at its midpoint). See
+        :func:`infogeo.geometry.curves.curve_length`.
+        """
+        from .curves import curve_length
+
+        return curve_length(self, curve, t0, t1, **options)
+
+    def energy(self, curve, t0: float = 0.0, t1: float = 1.0, **options) -> float:
+        """Energy ``½ ∫_{t0}^{t1} γ′ᵀ G(γ) γ′ dt`` of a curve (same inputs as
+        :meth:`curve_length`)."""
+        from .curves import energy
+
+        return energy(self, curve, t0, t1, **options)
+
+    # ---------------------------------------------------------- curvature
+    def riemann_tensor(self, p) -> np.ndarray:
+        """Riemann curvature tensor ``R[..., l, i, j, k] = Rˡᵢⱼₖ``.
+
+        ``Rˡᵢⱼₖ = ∂ⱼΓˡₖᵢ − ∂ₖΓˡⱼᵢ + ΓˡⱼₘΓᵐₖᵢ − ΓˡₖₘΓᵐⱼᵢ``.
+        """
+        from .curvature import riemann_tensor
+
+        return riemann_tensor(self, p)
+
+    def ricci_tensor(self, p) -> np.ndarray:
+        """Ricci tensor ``Ric[..., i, k] = Rʲᵢⱼₖ``."""
+        from .curvature import ricci_tensor
+
+        return ricci_tensor(self, p)
+
+    def scalar_curvature(self, p) -> np.ndarray:
+        """Scalar curvature ``S = Gⁱᵏ Ric_ik`` (twice the Gaussian curvature in 2-d)."""
+        from .curvature import scalar_curvature
+
+        return scalar_curvature(self, p)
+
+    # ---------------------------------------------------------- domain
+    def retract(self, p, v) -> np.ndarray:
+        """A cheap first-order retraction ``R_p(v)`` that stays in the domain.
+
+        Coordinate by coordinate (``R_p(tv) = p + tv + O(t²)``):
+
+        * unbounded: ``p + v``;
+        * ``(a, ∞)``: ``a + (p − a) exp(v / (p − a))``;
+        * ``(−∞, b)``: ``b − (b − p) exp(−v / (b − p))``;
+        * ``(a, b)``: the step ``v`` taken in logit coordinates
+          ``u = log((p − a)/(b − p))``, i.e. ``a + (b − a) σ(u + v du/dp)``.
+
+        Subclasses with constraints beyond box bounds override it.
+        """
+        p = self._points(p)
+        v = self._vectors(v)
+        p, v = np.broadcast_arrays(p, v)
+        if self.bounds is None:
+            return p + v
+        out = np.empty_like(p)
+        for i, (low, high) in enumerate(self.bounds):
+            x, dx = p[..., i], v[..., i]
+            if np.isinf(low) and np.isinf(high):
+                out[..., i] = x + dx
+            elif np.isinf(high):
+                gap = x - low
+                out[..., i] = low + gap * np.exp(dx / gap)
+            elif np.isinf(low):
+                gap = high - x
+                out[..., i] = high - gap * np.exp(-dx / gap)
+            else:
+                width = high - low
+                u = np.log(x - low) - np.log(high - x)
+                du = dx * width / ((x - low) * (high - x))
+                z = u + du
+                # σ(z) written to avoid overflow for large |z|
+                sig = np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))), 0.0)
+                sig = np.where(z < 0, np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))), sig)
+                out[..., i] = low + width * sig
+        return out
+
+    def _violations(self, p: np.ndarray) -> Iterator[tuple[np.ndarray, str, np.ndarray]]:
+        """Yield ``(bad, constraint, values)`` for each constraint of the domain.
+
+        ``bad`` is a boolean array over the batch axes marking points that break the
+        constraint, ``constraint`` a phrase such as ``"sigma > 0"``, ``values`` the
+        offending quantity per point. Subclasses extend this with
+        ``yield from super()._violations(p)``.
+        """
+        if self.bounds is None:
+            return
+        names = self.coordinate_names
+        for i, (low, high) in enumerate(self.bounds):
+            x = p[..., i]
+            if np.isfinite(low):
+                yield x <= low, f"{names[i]} > {low:g}", x
+            if np.isfinite(high):
+                yield x >= high, f"{names[i]} < {high:g}", x
+
+    def belongs(self, p) -> np.ndarray:
+        """Boolean array ``(...)``: whether each point lies in the domain."""
+        p = as_float_array(p, "p", allow_nonfinite=True)
+        if p.ndim == 0 or p.shape[-1] != self.dim:
+            raise ValueError(f"p must have shape (..., {self.dim}), got shape {p.shape}")
+        ok = np.all(np.isfinite(p), axis=-1)
+        safe = np.where(ok[..., None], p, self._interior_point())
+        for bad, _, _ in self._violations(safe):
+            ok &= ~np.asarray(bad, dtype=bool)
+        return ok
+
+    def _interior_point(self) -> np.ndarray:
+        """Some point of the domain, used to fill in NaN rows before checking."""
+        return self.random_point(rng=np.random.default_rng(0))
+
+    def check_point(self, p, name: str = "p") -> np.ndarray:
+        """Validate points; return them as a float array or raise ``ValueError``.
+
+        The message names the argument, the broken constraint and the offending value
+        (and its batch index when ``p`` holds several points).
+        """
+        p = self._points(p, name)
+        for bad, constraint, values in self._violations(p):
+            bad = np.asarray(bad, dtype=bool)
+            if np.any(bad):
+                idx = tuple(int(i) for i in np.argwhere(bad)[0]) if bad.ndim else ()
+                value = np.asarray(values)[idx] if np.ndim(values) else values
+                where = f"{name}[{', '.join(map(str, idx))}]" if idx else name
+                raise ValueError(
+                    f"{where} is not a point of {self!r}: expected {constraint}, got "
+                    f"{np.array2string(np.asarray(value), precision=6)}"
+                )
+        return p
+
+    def random_point(self, size=None, rng=None) -> np.ndarray:
+        """Random points in the domain, shape ``(*size, dim)`` (``(dim,)`` if None).
+
+        The base class draws each coordinate independently: standard normal when
+        unbounded, ``a + LogNormal(0, ½)`` on ``(a, ∞)`` (mirrored for ``(−∞, b)``),
+        uniform on the middle 90 % of ``(a, b)``.
+        """
+        rng = np.random.default_rng(rng)
+        shape = () if size is None else (size,) if np.isscalar(size) else tuple(size)
+        if self.bounds is None:
+            return rng.standard_normal((*shape, self.dim))
+        cols = []
+        for low, high in self.bounds:
+            if np.isinf(low) and np.isinf(high):
+                cols.append(rng.standard_normal(shape))
+            elif np.isinf(high):
+                cols.append(low + rng.lognormal(0.0, 0.5, shape))
+            elif np.isinf(low):
+                cols.append(high - rng.lognormal(0.0, 0.5, shape))
+            else:
+                w = high - low
+                cols.append(low + w * rng.uniform(0.05, 0.95, shape))
+        return np.stack(cols, axis=-1)
+
