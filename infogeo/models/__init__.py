@@ -1,0 +1,32 @@
+"""Predictive models p(y | x, w): the pull-back Fisher metric on the weights.
+
+``PredictiveModel(family, predict, X, y)`` turns any statistical family and an
+autograd-traceable predictor into a Riemannian manifold over the weights; the
+ready-made models below have closed-form metrics.
+"""
+
+from .fisher_vector import conjugate_gradient
+from .glm import (
+    LinearRegression,
+    LogisticRegression,
+    PoissonRegression,
+    SoftmaxRegression,
+    linear_regression,
+    logistic_regression,
+    poisson_regression,
+    softmax_regression,
+)
+from .predictive import PredictiveModel
+
+__all__ = [
+    "LinearRegression",
+    "LogisticRegression",
+    "PoissonRegression",
+    "PredictiveModel",
+    "SoftmaxRegression",
+    "conjugate_gradient",
+    "linear_regression",
+    "logistic_regression",
+    "poisson_regression",
+    "softmax_regression",
+]

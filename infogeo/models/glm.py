@@ -1,0 +1,572 @@
+"""Ready-made generalized linear models with closed-form pull-back Fisher metrics.
+
+For a canonical (natural) link the linear predictor ``zᵢ = xᵢ·w`` is the natural
+parameter, the per-example Fisher information in ``z`` is the variance
+``Var(yᵢ | zᵢ)``, and the pull-back metric is
+
+    G(w) = (1/n) Xᵀ diag(sᵢ) X,
+
+with ``sᵢ = pᵢ(1 − pᵢ)`` (logistic), ``λᵢ = exp(zᵢ)`` (Poisson, log link) or
+``1/σ²`` (linear, Normal with known σ). For K-class softmax regression it is the
+multinomial Gauss–Newton matrix ``(1/n) Σᵢ (xᵢxᵢᵀ) ⊗ (diag(pᵢ) − pᵢpᵢᵀ)``.
+Natural gradient descent with step 1 on these models is Fisher scoring (IRLS).
+
+Every model here forms ``G`` in ``O(n d²)`` or applies it to a vector in ``O(n d)``
+(``O(n d K)`` for softmax), so ``solver="cg"`` runs matrix-free with a Jacobi
+preconditioner.
+"""
+
+from __future__ import annotations
+
+import autograd.numpy as anp
+import numpy as np
+import scipy.special
+
+from .._validation import as_float_array, check_positive
+from ..exceptions import ConvergenceError
+from .predictive import PredictiveModel
+
+__all__ = [
+    "LinearRegression",
+    "LogisticRegression",
+    "PoissonRegression",
+    "SoftmaxRegression",
+    "linear_regression",
+    "logistic_regression",
+    "poisson_regression",
+    "softmax_regression",
+]
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
+
+
+def _design(X, intercept: bool) -> np.ndarray:
+    X = as_float_array(X, "X")
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-d array (n examples, d features), got shape {X.shape}")
+    if intercept:
+        X = np.hstack([np.ones((X.shape[0], 1)), X])
+    return X
+
+
+def _check_l2(l2) -> float:
+    if l2 == 0:
+        return 0.0
+    return check_positive(l2, "l2")
+
+
+def _sigmoid(z):
+    """Logistic function ``1 / (1 + e^{−z})`` without overflow for any finite ``z``."""
+    e = anp.exp(-anp.abs(z))
+    return anp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _try_family(name: str, *args):
+    """The statistics family ``name`` when infogeo.statistics provides it, else None."""
+    try:
+        from .. import statistics
+    except ImportError:  # pragma: no cover - statistics is part of the package
+        return None
+    cls = getattr(statistics, name, None)
+    return cls(*args) if cls is not None else None
+
+
+class _CanonicalGLM(PredictiveModel):
+    """A one-output GLM with canonical link: ``zᵢ = xᵢ·w``; metric ``Xᵀ diag(s) X / n``.
+
+    Subclasses define ``_mean(z)`` (``E[y | z]``, autograd-traceable),
+    ``_cumulant(z)`` (``A(z)``, so ``nll = mean(A(z) − y z) + const``),
+    ``_variance(z)`` (``A''(z)``) and ``_check_targets``.
+    """
+
+    _family_name: str | None = None
+    _scale = 1.0  # dispersion: nll = mean(A(z) − y z) / scale + const
+
+    def __init__(self, X, y, *, intercept=False, l2=0.0, solver="auto", **options):
+        X = _design(X, intercept)
+        self.intercept = bool(intercept)
+        self.l2 = _check_l2(l2)
+        w0 = np.zeros(X.shape[1])
+        family = _try_family(self._family_name) if self._family_name else None
+        super().__init__(family, self._predict, X, y, w0=w0, solver=solver, **options)
+        if self.y.ndim != 1:
+            raise ValueError(f"y must be a 1-d array of n targets, got shape {self.y.shape}")
+        self._output_width = 1
+
+    def _check_support(self) -> None:
+        self._check_targets(self.y)
+
+    # --- the model -----------------------------------------------------------
+    def _predict(self, w, X):
+        return self._mean(anp.dot(X, w))
+
+    def _nll(self, w):
+        z = anp.dot(self.X, w)
+        value = anp.mean(self._cumulant(z) - self.y * z) / self._scale + self._nll_constant()
+        if self.l2:
+            value = value + 0.5 * self.l2 * anp.dot(w, w)
+        return value
+
+    def _nll_constant(self) -> float:
+        return 0.0
+
+    def nll_grad(self, w) -> np.ndarray:
+        """``∇nll = Xᵀ(μ(Xw) − y) / (n·scale) + l2·w``."""
+        w = self._weights(w)
+        z = self.X @ w
+        mu = np.asarray(self._mean(z))
+        self._check_finite(mu, "the fitted means μ(Xw)")
+        g = self.X.T @ (mu - self.y) / (self.n_samples * self._scale)
+        return g + self.l2 * w if self.l2 else g
+
+    @staticmethod
+    def _check_finite(values, what: str) -> None:
+        if not np.all(np.isfinite(values)):
+            raise ValueError(
+                f"{what} overflowed at these weights: the linear predictor Xw is too large "
+                "for the link (take a shorter step, or use l2 / damping)"
+            )
+
+    # --- geometry --------------------------------------------------------------
+    def metric(self, w):
+        """``G(w) = Xᵀ diag(s(Xw)) X / n (+ l2·I)``, batched, autograd-traceable."""
+        if not isinstance(w, anp.numpy_boxes.ArrayBox):
+            w = self._points(w, "w")
+        z = anp.dot(w, self.X.T)  # (..., n)
+        s = self._variance(z) / self._scale
+        G = anp.einsum("...n,na,nb->...ab", s, self.X, self.X) / self.n_samples
+        if self.l2:
+            G = G + self.l2 * np.eye(self.dim)
+        return G
+
+    def _metric_single(self, w):
+        s = np.asarray(self._variance(self.X @ w)) / self._scale
+        self._check_finite(s, "the GLM weights s(Xw)")
+        G = (self.X * s[:, None]).T @ self.X / self.n_samples
+        if self.l2:
+            G[np.diag_indices(self.dim)] += self.l2
+        return G
+
+    def _fvp_operator(self, w):
+        s = np.asarray(self._variance(self.X @ w)) / self._scale
+        self._check_finite(s, "the GLM weights s(Xw)")
+        X, n, l2 = self.X, self.n_samples, self.l2
+
+        def product(v):
+            out = X.T @ (s * (X @ v)) / n
+            return out + l2 * v if l2 else out
+
+        return product
+
+    def _metric_diagonal(self, w):
+        s = np.asarray(self._variance(self.X @ w)) / self._scale
+        return (self.X**2).T @ s / self.n_samples + self.l2
+
+
+class LogisticRegression(_CanonicalGLM):
+    """Logistic regression ``P(y = 1 | x, w) = σ(x·w)``, labels in {0, 1}.
+
+    Metric ``Xᵀ diag(pᵢ(1 − pᵢ)) X / n``; ``nll = mean(log(1 + e^{zᵢ}) − yᵢ zᵢ)``.
+
+    When the classes are perfectly separated the maximum-likelihood weights are
+    infinite. With ``damping = 0`` and ``l2 = 0``, :meth:`riemannian_gradient`
+    therefore raises :class:`~infogeo.ConvergenceError` as soon as the weights
+    separate the training data (a certificate that no finite optimum exists),
+    instead of letting the iterates run off to overflow; pass ``l2 > 0`` (penalized
+    fit, finite optimum) or ``damping > 0``, or ``check_separation=False``.
+    """
+
+    _family_name = "Bernoulli"
+
+    def __init__(self, X, y, *, intercept=False, l2=0.0, check_separation=True, **options):
+        self.check_separation = bool(check_separation)
+        super().__init__(X, y, intercept=intercept, l2=l2, **options)
+
+    def _check_targets(self, y):
+        bad = (y != 0) & (y != 1)
+        if np.any(bad):
+            i = int(np.argmax(bad))
+            raise ValueError(
+                f"y must hold labels 0 or 1 for a logistic regression (Bernoulli support), "
+                f"got y[{i}] = {y[i]:g}"
+            )
+
+    def _mean(self, z):
+        return _sigmoid(z)
+
+    def _cumulant(self, z):
+        return anp.logaddexp(0.0, z)
+
+    def _variance(self, z):
+        p = _sigmoid(z)
+        return p * (1.0 - p)
+
+    def separates(self, w) -> bool:
+        """Whether ``w`` classifies every training example correctly with a margin,
+        ``(2yᵢ − 1) xᵢ·w > 0`` for all i (then the data are perfectly separable)."""
+        w = self._weights(w)
+        return bool(np.all((2.0 * self.y - 1.0) * (self.X @ w) > 0))
+
+    def riemannian_gradient(self, w, egrad, damping: float = 0.0, solver=None):
+        w_arr = self._points(w, "w")
+        if (
+            self.check_separation
+            and not damping
+            and not self.l2
+            and w_arr.ndim == 1
+            and self.separates(w_arr)
+        ):
+            raise ConvergenceError(
+                "the classes are perfectly separated: the current weights classify every "
+                "training example correctly, so the likelihood has no finite maximizer and the "
+                "weights would grow without bound; fit with l2=λ > 0 (penalized) or "
+                "damping=λ > 0",
+                residual=float(np.linalg.norm(egrad)),
+            )
+        return super().riemannian_gradient(w, egrad, damping, solver)
+
+
+class PoissonRegression(_CanonicalGLM):
+    """Poisson regression with log link: ``yᵢ ~ Poisson(exp(xᵢ·w))``, counts ≥ 0.
+
+    Metric ``Xᵀ diag(λᵢ) X / n``; ``nll = mean(λᵢ − yᵢ zᵢ + log yᵢ!)``. With
+    ``intercept=True`` the start puts the intercept at ``log ȳ``.
+    """
+
+    _family_name = "Poisson"
+
+    def _check_targets(self, y):
+        bad = (y < 0) | (y != np.round(y))
+        if np.any(bad):
+            i = int(np.argmax(bad))
+            raise ValueError(
+                "y must hold non-negative integer counts for a Poisson regression, "
+                f"got y[{i}] = {y[i]:g}"
+            )
+
+    def _nll_constant(self):
+        return float(np.mean(scipy.special.gammaln(self.y + 1.0)))
+
+    def _mean(self, z):
+        return anp.exp(z)
+
+    def _cumulant(self, z):
+        return anp.exp(z)
+
+    def _variance(self, z):
+        return anp.exp(z)
+
+    def _nll(self, w):
+        with np.errstate(over="ignore"):
+            return super()._nll(w)
+
+    def nll_grad(self, w):
+        with np.errstate(over="ignore"):
+            return super().nll_grad(w)
+
+    def _metric_single(self, w):
+        with np.errstate(over="ignore"):
+            return super()._metric_single(w)
+
+    def _fvp_operator(self, w):
+        with np.errstate(over="ignore"):
+            return super()._fvp_operator(w)
+
+    def initial_point(self):
+        w = super().initial_point()
+        if self.intercept and np.mean(self.y) > 0:
+            w[0] = np.log(np.mean(self.y))
+        return w
+
+
+class LinearRegression(_CanonicalGLM):
+    """Linear regression ``yᵢ ~ Normal(xᵢ·w, σ²)``.
+
+    With ``sigma`` given the weights are ``w`` alone, the metric is ``XᵀX / (nσ²)``
+    and one natural-gradient step of size 1 lands on the least-squares solution.
+    With ``sigma=None`` the coordinates are ``(w, σ)``, ``σ > 0``, and the metric is
+    ``diag(XᵀX / (nσ²), 2/σ²)`` (the Normal Fisher metric in ``(μ, σ)`` pulled back);
+    the maximum-likelihood ``σ̂² = ‖y − Xŵ‖² / n``.
+    """
+
+    _family_name = "Normal"
+
+    def __init__(self, X, y, *, sigma=None, intercept=False, l2=0.0, **options):
+        self.sigma = None if sigma is None else check_positive(sigma, "sigma")
+        self.estimate_sigma = sigma is None
+        if self.estimate_sigma:
+            if l2:
+                raise ValueError("l2 is supported only with a known sigma")
+            X = _design(X, intercept)
+            self.intercept = bool(intercept)
+            self.l2 = 0.0
+            family = _try_family(self._family_name)
+            PredictiveModel.__init__(
+                self, family, self._predict_mu_sigma, X, y, w0=np.zeros(X.shape[1] + 1), **options
+            )
+            if self.y.ndim != 1:
+                raise ValueError(f"y must be a 1-d array of n targets, got shape {self.y.shape}")
+            self._output_width = 2
+            self.bounds = self._normalize_bounds([None] * (self.dim - 1) + [(0.0, None)])
+            self._w0[-1] = max(float(np.sqrt(np.mean(self.y**2))), 1e-8)
+        else:
+            self._scale = self.sigma**2
+            super().__init__(X, y, intercept=intercept, l2=l2, **options)
+
+    @property
+    def coordinate_names(self):
+        names = tuple(f"w{i}" for i in range(self.X.shape[1]))
+        return (*names, "sigma") if self.estimate_sigma else names
+
+    def _check_targets(self, y):
+        pass  # every finite real is in the Normal support; NaN/inf rejected already
+
+    def _mean(self, z):
+        return z
+
+    def _cumulant(self, z):
+        return 0.5 * z**2
+
+    def _variance(self, z):
+        return anp.ones_like(z)
+
+    def _nll_constant(self):
+        return float(np.mean(self.y**2)) / (2.0 * self._scale) + np.log(self.sigma) + 0.5 * _LOG_2PI
+
+    # --- (w, σ) coordinates -----------------------------------------------------
+    def _predict_mu_sigma(self, theta, X):
+        mu = anp.dot(X, theta[:-1])
+        return anp.stack([mu, theta[-1] * anp.ones_like(mu)], axis=-1)
+
+    def _nll(self, theta):
+        if not self.estimate_sigma:
+            return super()._nll(theta)
+        w, sigma = theta[:-1], theta[-1]
+        r = self.y - anp.dot(self.X, w)
+        return anp.mean(r**2) / (2.0 * sigma**2) + anp.log(sigma) + 0.5 * _LOG_2PI
+
+    def nll(self, w):
+        if self.estimate_sigma:
+            self.check_point(w, "w")
+        return super().nll(w)
+
+    def nll_grad(self, theta):
+        if not self.estimate_sigma:
+            return super().nll_grad(theta)
+        theta = self.check_point(self._weights(theta), "w")
+        w, sigma = theta[:-1], theta[-1]
+        r = self.y - self.X @ w
+        gw = -self.X.T @ r / (self.n_samples * sigma**2)
+        gs = 1.0 / sigma - np.mean(r**2) / sigma**3
+        return np.append(gw, gs)
+
+    def metric(self, theta):
+        if not self.estimate_sigma:
+            return super().metric(theta)
+        if not isinstance(theta, anp.numpy_boxes.ArrayBox):
+            theta = self._points(theta, "w")
+        sigma = theta[..., -1]
+        d = self.dim - 1
+        gram = self.X.T @ self.X / self.n_samples
+        top = gram * (1.0 / sigma**2)[..., None, None]
+        col = anp.zeros((*sigma.shape, d, 1))
+        upper = anp.concatenate([top, col], axis=-1)
+        lower = anp.concatenate([anp.swapaxes(col, -1, -2), (2.0 / sigma**2)[..., None, None]], -1)
+        return anp.concatenate([upper, lower], axis=-2)
+
+    def _metric_single(self, theta):
+        if not self.estimate_sigma:
+            return super()._metric_single(theta)
+        return np.asarray(self.metric(theta))
+
+    def _fvp_operator(self, theta):
+        if not self.estimate_sigma:
+            return super()._fvp_operator(theta)
+        sigma = float(theta[-1])
+        X, n = self.X, self.n_samples
+
+        def product(v):
+            top = X.T @ (X @ v[:-1]) / (n * sigma**2)
+            return np.append(top, 2.0 * v[-1] / sigma**2)
+
+        return product
+
+    def _metric_diagonal(self, theta):
+        if not self.estimate_sigma:
+            return super()._metric_diagonal(theta)
+        sigma = float(theta[-1])
+        return np.append(np.sum(self.X**2, axis=0) / (self.n_samples * sigma**2), 2 / sigma**2)
+
+
+class SoftmaxRegression(PredictiveModel):
+    """Multinomial (softmax) regression over K classes, labels in {0, …, K − 1}.
+
+    Logits ``zᵢ = xᵢ W`` with ``W`` of shape ``(d, K')`` stored row-major as the
+    weight vector ``w`` (``w[a·K' + k] = W[a, k]``). With ``reference=True``
+    (default) ``K' = K − 1`` and the last class has logit 0, so the weights are
+    identifiable; with ``reference=False`` all ``K`` columns are free and the metric is
+    singular along ``W + c 1ᵀ``: pass ``damping > 0`` (or ``l2 > 0``).
+
+    Metric: the multinomial Gauss–Newton matrix
+    ``G = (1/n) Σᵢ (xᵢxᵢᵀ) ⊗ (diag(pᵢ) − pᵢpᵢᵀ)`` over the free columns,
+    applied matrix-free as ``V ↦ Xᵀ[P∘U − P·rowsum(P∘U)] / n`` with ``U = X V``.
+    """
+
+    def __init__(
+        self,
+        X,
+        y,
+        *,
+        n_classes=None,
+        reference=True,
+        intercept=False,
+        l2=0.0,
+        solver="auto",
+        **options,
+    ):
+        X = _design(X, intercept)
+        self.intercept = bool(intercept)
+        self.reference = bool(reference)
+        self.l2 = _check_l2(l2)
+        y_arr = as_float_array(y, "y")
+        if y_arr.ndim != 1:
+            raise ValueError(f"y must be a 1-d array of class labels, got shape {y_arr.shape}")
+        if n_classes is None:
+            if y_arr.size == 0:
+                raise ValueError("y must hold at least one label")
+            n_classes = int(np.max(y_arr)) + 1 if np.all(y_arr == np.round(y_arr)) else 2
+        if isinstance(n_classes, bool) or int(n_classes) != n_classes or n_classes < 2:
+            raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+        self.n_classes = int(n_classes)
+        self.n_free = self.n_classes - 1 if self.reference else self.n_classes
+        self.n_features = X.shape[1]
+        w0 = np.zeros(self.n_features * self.n_free)
+        family = _try_family("Categorical", self.n_classes) if self.reference else None
+        super().__init__(family, self._predict, X, y_arr, w0=w0, solver=solver, **options)
+        self._labels = self.y.astype(np.intp)
+        self._output_width = self.n_free
+
+    def subset(self, index):
+        out = super().subset(index)
+        out._labels = self._labels[index]
+        return out
+
+    def _check_support(self):
+        y = self.y
+        bad = (y < 0) | (y >= self.n_classes) | (y != np.round(y))
+        if np.any(bad):
+            i = int(np.argmax(bad))
+            raise ValueError(
+                f"y must hold integer class labels in {{0, ..., {self.n_classes - 1}}}, "
+                f"got y[{i}] = {y[i]:g}"
+            )
+
+    def weight_matrix(self, w) -> np.ndarray:
+        """The weights as the ``(d, K')`` matrix ``W``."""
+        return self._weights(w).reshape(self.n_features, self.n_free)
+
+    def _full_logits(self, w, X):
+        Z = anp.dot(X, anp.reshape(w, (self.n_features, self.n_free)))
+        if self.reference:
+            Z = anp.concatenate([Z, anp.zeros((Z.shape[0], 1))], axis=1)
+        return Z
+
+    def _predict(self, w, X):
+        """Class probabilities of the first ``K − 1`` classes (Categorical coordinates)."""
+        Z = self._full_logits(w, X)
+        logp = Z - _logsumexp_rows(Z)
+        return anp.exp(logp[:, : self.n_classes - 1])
+
+    def predict_proba(self, w, X=None) -> np.ndarray:
+        """Class probabilities ``(n, K)`` at weights ``w`` for ``X`` (default: training X)."""
+        w = self._weights(w)
+        X = self.X if X is None else _design(X, self.intercept)
+        Z = self._full_logits(w, X)
+        return np.exp(Z - scipy.special.logsumexp(Z, axis=1, keepdims=True))
+
+    def _nll(self, w):
+        Z = self._full_logits(w, self.X)
+        picked = Z[np.arange(self.n_samples), self._labels]
+        value = anp.mean(_logsumexp_rows(Z)[:, 0] - picked)
+        if self.l2:
+            value = value + 0.5 * self.l2 * anp.dot(w, w)
+        return value
+
+    def _free_probabilities(self, w) -> np.ndarray:
+        P = self.predict_proba(w)
+        return P[:, : self.n_free]
+
+    def nll_grad(self, w) -> np.ndarray:
+        """``∇nll = vec(Xᵀ(P − Y)) / n`` over the free columns (+ ``l2·w``)."""
+        w = self._weights(w)
+        P = self._free_probabilities(w)
+        rows = np.flatnonzero(self._labels < self.n_free)
+        P[rows, self._labels[rows]] -= 1.0  # P − Y over the free columns
+        g = (self.X.T @ P / self.n_samples).ravel()
+        return g + self.l2 * w if self.l2 else g
+
+    def metric(self, w) -> np.ndarray:
+        w = self._points(w, "w")
+        flat = w.reshape(-1, self.dim)
+        out = np.stack([self._metric_single(x) for x in flat])
+        return out.reshape(*w.shape[:-1], self.dim, self.dim)
+
+    def _metric_single(self, w):
+        P = self._free_probabilities(w)  # (n, K')
+        X, n, d, k = self.X, self.n_samples, self.n_features, self.n_free
+        XP = X[:, :, None] * P[:, None, :]  # (n, d, K')
+        G = -np.einsum("iak,ibl->akbl", XP, XP)
+        diag_blocks = np.einsum("ia,ib,ik->abk", X, X, P)  # Xᵀ diag(p_k) X
+        idx = np.arange(k)
+        G[:, idx, :, idx] += np.moveaxis(diag_blocks, -1, 0)
+        G = G.reshape(d * k, d * k) / n
+        G = 0.5 * (G + G.T)
+        if self.l2:
+            G[np.diag_indices(self.dim)] += self.l2
+        return G
+
+    def _fvp_operator(self, w):
+        P = self._free_probabilities(w)
+        X, n, d, k, l2 = self.X, self.n_samples, self.n_features, self.n_free, self.l2
+
+        def product(v):
+            U = X @ v.reshape(d, k)
+            PU = P * U
+            A = PU - P * PU.sum(axis=1, keepdims=True)
+            out = (X.T @ A).ravel() / n
+            return out + l2 * v if l2 else out
+
+        return product
+
+    def _metric_diagonal(self, w):
+        P = self._free_probabilities(w)
+        return ((self.X**2).T @ (P * (1.0 - P))).ravel() / self.n_samples + self.l2
+
+
+def _logsumexp_rows(Z):
+    m = anp.max(Z, axis=1, keepdims=True)
+    return m + anp.log(anp.sum(anp.exp(Z - m), axis=1, keepdims=True))
+
+
+def logistic_regression(X, y, **options) -> LogisticRegression:
+    """Logistic regression model (see :class:`LogisticRegression` for the options:
+    ``intercept``, ``l2``, ``check_separation``, ``solver``, ``cg_tol``, ...)."""
+    return LogisticRegression(X, y, **options)
+
+
+def poisson_regression(X, y, **options) -> PoissonRegression:
+    """Poisson regression with log link (see :class:`PoissonRegression`)."""
+    return PoissonRegression(X, y, **options)
+
+
+def linear_regression(X, y, *, sigma=None, **options) -> LinearRegression:
+    """Normal linear regression, σ known (``sigma=…``) or estimated (see
+    :class:`LinearRegression`)."""
+    return LinearRegression(X, y, sigma=sigma, **options)
+
+
+def softmax_regression(X, y, *, n_classes=None, **options) -> SoftmaxRegression:
+    """K-class softmax regression (see :class:`SoftmaxRegression`)."""
+    return SoftmaxRegression(X, y, n_classes=n_classes, **options)
