@@ -1,0 +1,108 @@
+"""Turn the user's option keywords into the optimizer's parts.
+
+``step_size``, ``line_search``, ``trust_region`` and ``damping`` choose a
+:mod:`~infogeo.optim.step_size` rule; ``gtol``, ``ftol``, ``max_iter``, ``max_time``,
+``min_step`` and ``stopping`` a :mod:`~infogeo.optim.stopping` criterion.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from .._validation import check_positive
+from .step_size import ArmijoBacktracking, FixedStep, KLTrustRegion, LevenbergMarquardt, StepRule
+from .stopping import (
+    AnyOf,
+    FunctionTolerance,
+    GradientTolerance,
+    MaxIterations,
+    MaxTime,
+    MinStepSize,
+    StoppingCriterion,
+)
+
+__all__ = ["DEFAULTS", "build_step_rule", "build_stopping", "check_option_names"]
+
+#: Default options of :class:`~infogeo.RiemannianGradientDescent`.
+DEFAULTS = {
+    "step_size": 1.0,
+    "line_search": "armijo",
+    "trust_region": None,
+    "damping": 0.0,
+    "retraction": "retract",
+    "max_iter": 1000,
+    "gtol": 1e-8,
+    "ftol": None,
+    "max_time": None,
+    "min_step": None,
+    "stopping": None,
+    "callback": None,
+    "progress": False,
+}
+
+_LINE_SEARCHES = ("armijo", "levenberg-marquardt", None)
+
+
+def check_option_names(options: dict, extra: tuple[str, ...] = ()) -> None:
+    """Raise ``TypeError`` for an unknown option, suggesting the closest valid name."""
+    valid = sorted((*DEFAULTS, *extra))
+    for name in options:
+        if name not in valid:
+            close = difflib.get_close_matches(name, valid, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TypeError(f"unknown option {name!r}{hint}; valid options are {valid}")
+
+
+def build_step_rule(step_size, line_search, trust_region, damping) -> StepRule:
+    """The step-size rule for the options.
+
+    * ``line_search="armijo"`` (default): :class:`ArmijoBacktracking` from ``step_size``;
+    * ``line_search=None``: :class:`FixedStep` of ``step_size``;
+    * ``trust_region=ε``: :class:`KLTrustRegion` (then ``line_search`` must be left at
+      its default or None);
+    * ``line_search="levenberg-marquardt"``: :class:`LevenbergMarquardt` starting from
+      ``damping`` (1e-3 when 0) with step ``step_size``;
+    * a :class:`StepRule` instance is used as given.
+    """
+    step_size = check_positive(step_size, "step_size")
+    trust_region = check_positive(trust_region, "trust_region", allow_none=True)
+    if isinstance(damping, bool) or not isinstance(damping, (int, float)):
+        raise TypeError(f"damping must be a number >= 0, got {damping!r}")
+    damping = float(damping)
+    if not damping >= 0 or damping == float("inf"):
+        raise ValueError(f"damping must be a finite number >= 0, got {damping}")
+    if isinstance(line_search, StepRule):
+        return line_search
+    if isinstance(line_search, str):
+        line_search = line_search.lower().replace("_", "-")
+    if line_search not in _LINE_SEARCHES:
+        raise ValueError(
+            f"line_search must be one of {list(_LINE_SEARCHES)} or a StepRule, got {line_search!r}"
+        )
+    if trust_region is not None:
+        if line_search == "levenberg-marquardt":
+            raise ValueError("trust_region and line_search='levenberg-marquardt' are exclusive")
+        return KLTrustRegion(trust_region, damping=damping)
+    if line_search == "armijo":
+        return ArmijoBacktracking(step_size, damping=damping)
+    if line_search == "levenberg-marquardt":
+        return LevenbergMarquardt(damping=damping or 1e-3, step_size=step_size)
+    return FixedStep(step_size, damping=damping)
+
+
+def build_stopping(gtol, ftol, max_iter, max_time, min_step, stopping) -> StoppingCriterion:
+    """``GradientTolerance(gtol) | FunctionTolerance(ftol) | MinStepSize(min_step) |
+    MaxIterations(max_iter) | MaxTime(max_time) | stopping`` (None entries left out)."""
+    parts: list[StoppingCriterion] = [GradientTolerance(gtol)]
+    if ftol is not None:
+        parts.append(FunctionTolerance(ftol))
+    if min_step is not None:
+        parts.append(MinStepSize(min_step))
+    parts.append(MaxIterations(max_iter))
+    if max_time is not None:
+        parts.append(MaxTime(max_time))
+    if stopping is not None:
+        if not isinstance(stopping, StoppingCriterion):
+            raise TypeError(f"stopping must be a StoppingCriterion, got {stopping!r}")
+        parts.append(stopping)
+    return AnyOf(*parts)

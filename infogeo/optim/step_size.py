@@ -1,0 +1,278 @@
+"""Step-size rules: how far to go along the descent direction ``−d``, ``d = (G + λI)⁻¹∇f``.
+
+A rule is called with a :class:`StepContext` (current point, value, Euclidean gradient,
+direction, and ``trial(t)``, which moves to ``R_x(−t·d)`` and evaluates ``fun`` there,
+shortening the step when it would leave the domain) and returns a :class:`Step`.
+Every rule also carries the damping ``λ`` used for the direction; only
+:class:`LevenbergMarquardt` changes it during a run.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_positive, check_positive_int
+
+__all__ = [
+    "ArmijoBacktracking",
+    "FixedStep",
+    "KLTrustRegion",
+    "LevenbergMarquardt",
+    "Step",
+    "StepContext",
+    "StepRule",
+]
+
+_EPS = np.finfo(float).eps
+
+
+@dataclass
+class Step:
+    """Outcome of a step-size rule.
+
+    ``t`` is the multiplier actually used (the new point is ``R_x(−t·d)``), ``x`` and
+    ``fun`` the new point and its value, ``shortened`` whether the step was cut to
+    stay in the domain, ``accepted`` whether the loop should move there, and
+    ``failure`` a reason when no acceptable step exists (the run then ends with
+    ``success=False``).
+    """
+
+    t: float
+    x: np.ndarray | None
+    fun: float
+    shortened: bool = False
+    accepted: bool = True
+    failure: str | None = None
+
+
+@dataclass
+class StepContext:
+    """What a step-size rule may use.
+
+    Attributes
+    ----------
+    x, fun, egrad
+        Current point, ``fun(x)`` and the Euclidean gradient ``∇f(x)``.
+    direction
+        ``d = (G + λI)⁻¹ ∇f``; steps go along ``−d``.
+    slope
+        ``∇fᵀd > 0``: the decrease rate of ``fun`` along ``−d`` (with ``λ = 0`` the
+        squared Riemannian gradient norm).
+    damping
+        The ``λ`` used for ``d``.
+    trial
+        ``trial(t) -> (t_used, x_new, fun_new, shortened)``: the retraction/exp of
+        ``−t·d``, halving ``t`` while the result leaves the domain or ``fun`` is
+        ``+inf`` there; ``x_new is None`` when no such ``t`` was found.
+    """
+
+    x: np.ndarray
+    fun: float
+    egrad: np.ndarray
+    direction: np.ndarray
+    slope: float
+    damping: float
+    trial: Callable
+
+
+class StepRule:
+    """Base class of step-size rules; ``damping`` is the ``λ`` of the direction."""
+
+    def __init__(self, damping: float = 0.0):
+        damping = float(damping)
+        if not np.isfinite(damping) or damping < 0:
+            raise ValueError(f"damping must be a finite number >= 0, got {damping}")
+        self.damping = damping
+
+    def __call__(self, ctx: StepContext) -> Step:
+        raise NotImplementedError
+
+    def fresh(self) -> StepRule:
+        """A copy with the initial state, for a new run."""
+        return copy.deepcopy(self)
+
+    @staticmethod
+    def _out_of_domain(ctx: StepContext) -> Step:
+        return Step(
+            0.0,
+            None,
+            ctx.fun,
+            shortened=True,
+            accepted=False,
+            failure="every step along the descent direction left the domain or made fun "
+            "infinite, even after halving it 60 times",
+        )
+
+
+class FixedStep(StepRule):
+    """Constant step: ``x ← R_x(−η d)`` (cut only to stay in the domain).
+
+    With ``G = I`` and ``R_x(v) = x + v`` this is plain gradient descent
+    ``x ← x − η ∇f``.
+    """
+
+    def __init__(self, step_size: float = 1.0, damping: float = 0.0):
+        super().__init__(damping)
+        self.step_size = check_positive(step_size, "step_size")
+
+    def __call__(self, ctx):
+        t, x, f, shortened = ctx.trial(self.step_size)
+        if x is None:
+            return self._out_of_domain(ctx)
+        return Step(t, x, f, shortened)
+
+    def __repr__(self) -> str:
+        return f"FixedStep({self.step_size:g})"
+
+
+class ArmijoBacktracking(StepRule):
+    """Backtracking until the Armijo sufficient-decrease condition holds.
+
+    Starting from ``t = initial`` (1 gives Fisher scoring on a statistical manifold),
+    ``t ← shrink·t`` until ``f(R_x(−t d)) ≤ f(x) − c₁ t ∇fᵀd``. When the promised
+    decrease ``c₁ t ∇fᵀd`` is below the rounding error of ``f`` (``16 ε |f|``), the
+    test cannot be decided in floating point, and a step that does not increase
+    ``f`` beyond that rounding error is accepted. After ``max_backtracks``
+    reductions the rule reports failure: ``fun`` cannot be decreased along ``−d``.
+    """
+
+    def __init__(
+        self,
+        initial: float = 1.0,
+        c1: float = 1e-4,
+        shrink: float = 0.5,
+        max_backtracks: int = 50,
+        damping: float = 0.0,
+    ):
+        super().__init__(damping)
+        self.initial = check_positive(initial, "step_size")
+        self.c1 = check_positive(c1, "c1")
+        if not (0 < self.c1 < 1):
+            raise ValueError(f"c1 must lie in (0, 1), got {c1}")
+        self.shrink = check_positive(shrink, "shrink")
+        if not (0 < self.shrink < 1):
+            raise ValueError(f"shrink must lie in (0, 1), got {shrink}")
+        self.max_backtracks = check_positive_int(max_backtracks, "max_backtracks")
+
+    def __call__(self, ctx):
+        t = self.initial
+        shortened = False
+        noise = 16 * _EPS * abs(ctx.fun)
+        for _ in range(self.max_backtracks + 1):
+            t, x, f, cut = ctx.trial(t)
+            shortened |= cut
+            if x is None:
+                return self._out_of_domain(ctx)
+            promised = self.c1 * t * ctx.slope
+            if f <= ctx.fun - promised or (promised < noise and f <= ctx.fun + noise):
+                return Step(t, x, f, shortened)
+            t *= self.shrink
+        return Step(
+            0.0,
+            None,
+            ctx.fun,
+            shortened,
+            accepted=False,
+            failure=f"Armijo line search could not decrease fun after {self.max_backtracks} "
+            f"step halvings (last trial step {t / self.shrink:.3g})",
+        )
+
+    def __repr__(self) -> str:
+        return f"ArmijoBacktracking(initial={self.initial:g}, c1={self.c1:g})"
+
+
+class KLTrustRegion(StepRule):
+    """Step of fixed metric length: the solution of ``min ∇fᵀd`` s.t. ``½ dᵀGd ≤ ε``.
+
+    ``d = −√(2ε / ∇fᵀG⁻¹∇f) · G⁻¹∇f``, so ``½ dᵀGd = ε`` exactly. On a statistical
+    manifold ``½ dᵀFd ≈ KL(p_θ ‖ p_{θ+d})``, so each step moves the distribution by
+    a KL divergence of about ``ε``. (With damping ``λ`` the radius is measured in
+    ``G + λI``.)
+    """
+
+    def __init__(self, radius: float, damping: float = 0.0):
+        super().__init__(damping)
+        self.radius = check_positive(radius, "trust_region")
+
+    def step_multiplier(self, slope: float) -> float:
+        """``t = √(2ε / slope)`` with ``slope = ∇fᵀ(G + λI)⁻¹∇f``."""
+        return math.sqrt(2.0 * self.radius / slope)
+
+    def __call__(self, ctx):
+        t, x, f, shortened = ctx.trial(self.step_multiplier(ctx.slope))
+        if x is None:
+            return self._out_of_domain(ctx)
+        return Step(t, x, f, shortened)
+
+    def __repr__(self) -> str:
+        return f"KLTrustRegion({self.radius:g})"
+
+
+class LevenbergMarquardt(StepRule):
+    """Damped step ``−t (G + λI)⁻¹∇f`` with ``λ`` adapted from the gain ratio.
+
+    The quadratic model ``m(−t d) = f − t ∇fᵀd + ½ t² dᵀGd`` predicts the decrease
+    ``t ∇fᵀd − ½ t² (∇fᵀd − λ dᵀd)`` (``dᵀGd = ∇fᵀd − λ dᵀd`` because
+    ``(G + λI)d = ∇f``, so ``G`` is never formed). With ``ρ`` = actual / predicted
+    decrease, a step is accepted when ``ρ > eta`` and then
+    ``λ ← λ · max(1/3, 1 − (2ρ − 1)³)``, ``ν ← 2``; otherwise it is rejected and
+    ``λ ← λ ν``, ``ν ← 2ν`` (Nielsen's rule, as in Madsen, Nielsen & Tingleff,
+    *Methods for non-linear least squares problems*, 2004).
+    """
+
+    def __init__(
+        self,
+        damping: float = 1e-3,
+        step_size: float = 1.0,
+        eta: float = 1e-4,
+        min_damping: float = 1e-12,
+        max_damping: float = 1e16,
+    ):
+        super().__init__(damping)
+        if self.damping <= 0:
+            raise ValueError(
+                f"the initial damping of LevenbergMarquardt must be > 0, got {damping}"
+            )
+        self.step_size = check_positive(step_size, "step_size")
+        self.eta = float(eta)
+        self.min_damping = check_positive(min_damping, "min_damping")
+        self.max_damping = check_positive(max_damping, "max_damping")
+        self._nu = 2.0
+
+    def predicted_decrease(self, ctx: StepContext, t: float) -> float:
+        dd = float(np.dot(ctx.direction, ctx.direction))
+        return t * ctx.slope - 0.5 * t * t * (ctx.slope - ctx.damping * dd)
+
+    def __call__(self, ctx):
+        t, x, f, shortened = ctx.trial(self.step_size)
+        if x is None:
+            return self._out_of_domain(ctx)
+        predicted = self.predicted_decrease(ctx, t)
+        rho = (ctx.fun - f) / predicted if predicted > 0 else -np.inf
+        if rho > self.eta:
+            self.damping = max(
+                self.min_damping, self.damping * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+            )
+            self._nu = 2.0
+            return Step(t, x, f, shortened)
+        self.damping *= self._nu
+        self._nu *= 2.0
+        if self.damping > self.max_damping:
+            return Step(
+                0.0,
+                None,
+                ctx.fun,
+                shortened,
+                accepted=False,
+                failure=f"Levenberg-Marquardt damping exceeded {self.max_damping:g} without "
+                "a step that decreases fun",
+            )
+        return Step(0.0, None, ctx.fun, shortened, accepted=False)
+
+    def __repr__(self) -> str:
+        return f"LevenbergMarquardt(damping={self.damping:g})"
