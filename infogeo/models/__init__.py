@@ -16,17 +16,20 @@ from .glm import (
     poisson_regression,
     softmax_regression,
 )
+from .mlp import MLPClassifier, mlp_classifier
 from .predictive import PredictiveModel
 
 __all__ = [
     "LinearRegression",
     "LogisticRegression",
+    "MLPClassifier",
     "PoissonRegression",
     "PredictiveModel",
     "SoftmaxRegression",
     "conjugate_gradient",
     "linear_regression",
     "logistic_regression",
+    "mlp_classifier",
     "poisson_regression",
     "softmax_regression",
 ]
