@@ -9,6 +9,7 @@ natural gradient descent is the statistical case.
 
 from .exceptions import ConvergenceError
 from .geometry import Euclidean, Geodesic, MetricManifold, RiemannianManifold
+from .interop import from_geomstats
 
 __version__ = "0.1.0"
 
@@ -18,4 +19,5 @@ __all__ = [
     "Geodesic",
     "MetricManifold",
     "RiemannianManifold",
+    "from_geomstats",
 ]
