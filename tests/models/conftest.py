@@ -52,12 +52,26 @@ class LocalBernoulli:
         import autograd.numpy as anp
 
         p = eta[..., 0]
-        return x * anp.log(p) + (1.0 - x) * anp.log(1.0 - p)
+        # zero probability (log = -inf) for labels other than 0 and 1
+        return anp.log(anp.where(x == 1, p, anp.where(x == 0, 1.0 - p, 0.0)))
 
     def __repr__(self):
         return "LocalBernoulli()"
 
 
+class CheckingBernoulli(LocalBernoulli):
+    """The same, with a family-side data check."""
+
+    def check_data(self, x):
+        if np.any((x != 0) & (x != 1)):
+            raise ValueError("Bernoulli data must be 0 or 1")
+
+
 @pytest.fixture
 def local_bernoulli():
     return LocalBernoulli()
+
+
+@pytest.fixture
+def checking_bernoulli():
+    return CheckingBernoulli()
