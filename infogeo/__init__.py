@@ -7,9 +7,11 @@ tensor), and minimizes functions on them with Riemannian gradient descent, of wh
 natural gradient descent is the statistical case.
 """
 
+from . import models
 from .exceptions import ConvergenceError
 from .geometry import Euclidean, Geodesic, MetricManifold, RiemannianManifold
 from .interop import from_geomstats
+from .models import PredictiveModel
 
 __version__ = "0.1.0"
 
@@ -18,6 +20,8 @@ __all__ = [
     "Euclidean",
     "Geodesic",
     "MetricManifold",
+    "PredictiveModel",
     "RiemannianManifold",
     "from_geomstats",
+    "models",
 ]
