@@ -135,10 +135,12 @@ class ArmijoBacktracking(StepRule):
 
     Starting from ``t = initial`` (1 gives Fisher scoring on a statistical manifold),
     ``t ← shrink·t`` until ``f(R_x(−t d)) ≤ f(x) − c₁ t ∇fᵀd``. When the promised
-    decrease ``c₁ t ∇fᵀd`` is below the rounding error of ``f`` (``16 ε |f|``), the
-    test cannot be decided in floating point, and a step that does not increase
-    ``f`` beyond that rounding error is accepted. After ``max_backtracks``
-    reductions the rule reports failure: ``fun`` cannot be decreased along ``−d``.
+    decrease ``c₁ t ∇fᵀd`` of the initial (uncut) trial step is below the rounding
+    error of ``f`` (``16 ε |f|``), the test cannot be decided in floating point, and
+    that step is accepted if it does not increase ``f`` beyond the rounding error
+    (this lets Fisher scoring reach tight ``gtol``); backtracked steps never are.
+    After ``max_backtracks`` reductions the rule reports failure: ``fun`` cannot be
+    decreased along ``−d``.
     """
 
     def __init__(
@@ -163,13 +165,16 @@ class ArmijoBacktracking(StepRule):
         t = self.initial
         shortened = False
         noise = 16 * _EPS * abs(ctx.fun)
-        for _ in range(self.max_backtracks + 1):
+        for k in range(self.max_backtracks + 1):
             t, x, f, cut = ctx.trial(t)
             shortened |= cut
             if x is None:
                 return self._out_of_domain(ctx)
             promised = self.c1 * t * ctx.slope
-            if f <= ctx.fun - promised or (promised < noise and f <= ctx.fun + noise):
+            if f <= ctx.fun - promised:
+                return Step(t, x, f, shortened)
+            if k == 0 and not cut and promised < noise and f <= ctx.fun + noise:
+                # the full step's promised decrease is below rounding: undecidable, accept
                 return Step(t, x, f, shortened)
             t *= self.shrink
         return Step(

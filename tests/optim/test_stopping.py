@@ -1,0 +1,114 @@
+"""Stopping criteria: each one, their composition, and honest success flags."""
+
+import numpy as np
+import pytest
+
+import infogeo as ig
+from infogeo.optim import (
+    FunctionTolerance,
+    GradientTolerance,
+    MaxIterations,
+    MaxTime,
+    MinStepSize,
+    minimize,
+)
+from infogeo.optim.stopping import IterationState
+
+
+def _state(**kw):
+    base = dict(
+        nit=3, fun=1.0, fun_prev=2.0, grad_norm=0.5, step_length=0.1, accepted=True, elapsed=0.0
+    )
+    return IterationState(**{**base, **kw})
+
+
+def test_gradient_tolerance():
+    assert GradientTolerance(1.0)(_state()).success
+    assert GradientTolerance(0.1)(_state()) is None
+
+
+def test_function_tolerance_is_relative_and_ignores_rejected_steps():
+    assert FunctionTolerance(1e-3)(_state(fun=1000.0, fun_prev=1000.5)).success
+    assert FunctionTolerance(1e-3)(_state(fun=1.0, fun_prev=1.01)) is None
+    assert FunctionTolerance(1e-3)(_state(fun=1.0, fun_prev=1.0, accepted=False)) is None
+
+
+def test_max_iterations_and_time_are_failures():
+    stop = MaxIterations(3)(_state())
+    assert stop is not None and not stop.success and stop.status == 1
+    stop = MaxTime(1.0)(_state(elapsed=2.0))
+    assert stop is not None and not stop.success and stop.status == 2
+    stop = MinStepSize(1.0)(_state())
+    assert stop is not None and not stop.success
+
+
+def test_composition_with_or():
+    crit = GradientTolerance(1e-9) | MaxIterations(10) | MaxTime(100.0)
+    assert len(crit.criteria) == 3
+    assert crit(_state(nit=10)).status == 1
+    assert crit(_state(nit=1)) is None
+    assert crit(_state(nit=10, grad_norm=1e-12)).success  # convergence listed first wins
+
+
+def test_max_iter_run_reports_failure(rosenbrock):
+    f, g = rosenbrock
+    res = minimize(f, [-1.2, 1.0], ig.Euclidean(2), grad=g, max_iter=7)
+    assert res.nit == 7 and not res.success and res.status == 1
+    assert "maximum number of iterations" in res.message
+
+
+def test_zero_max_iter_returns_start():
+    res = minimize(lambda x: x @ x, np.ones(2), ig.Euclidean(2), max_iter=0)
+    assert res.nit == 0 and not res.success
+    np.testing.assert_array_equal(res.x, np.ones(2))
+
+
+def test_ftol_run_reports_success(rosenbrock):
+    f, g = rosenbrock
+    res = minimize(f, [-1.2, 1.0], ig.Euclidean(2), grad=g, ftol=1e-3, max_iter=10000)
+    assert res.success and res.status == 0 and "ftol" in res.message
+    h = res.history["fun"]
+    assert abs(h[-2] - h[-1]) <= 1e-3 * max(abs(h[-1]), abs(h[-2]), 1.0)
+
+
+def test_max_time_run_reports_failure(rosenbrock):
+    f, g = rosenbrock
+    res = minimize(f, [-1.2, 1.0], ig.Euclidean(2), grad=g, max_time=1e-9, max_iter=10**6)
+    assert not res.success and res.status == 2 and res.nit == 1
+
+
+def test_min_step_run_reports_failure(rosenbrock):
+    f, g = rosenbrock
+    res = minimize(f, [-1.2, 1.0], ig.Euclidean(2), grad=g, min_step=1e-2, max_iter=10**6)
+    assert not res.success and "min_step" in res.message
+
+
+def test_custom_stopping_criterion_is_combined(rosenbrock):
+    f, g = rosenbrock
+
+    class FunBelow(GradientTolerance.__mro__[1]):
+        def __call__(self, state):
+            if state.fun < 1.0:
+                from infogeo.optim.stopping import Stop
+
+                return Stop(True, 0, "fun < 1")
+            return None
+
+    res = minimize(f, [-1.2, 1.0], ig.Euclidean(2), grad=g, stopping=FunBelow())
+    assert res.success and res.message == "fun < 1" and res.fun < 1.0
+    assert res.history["fun"][-2] >= 1.0
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: GradientTolerance(0.0), "gtol"),
+        (lambda: FunctionTolerance(-1.0), "ftol"),
+        (lambda: MaxIterations(-1), "max_iter"),
+        (lambda: MaxTime(0), "max_time"),
+        (lambda: MinStepSize(-1e-3), "min_step"),
+    ],
+)
+def test_bad_criteria(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
