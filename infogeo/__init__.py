@@ -12,6 +12,13 @@ from .exceptions import ConvergenceError
 from .geometry import Euclidean, Geodesic, MetricManifold, RiemannianManifold
 from .interop import from_geomstats
 from .models import PredictiveModel
+from .optim import (
+    NaturalGradientDescent,
+    OptimizeResult,
+    RiemannianGradientDescent,
+    fit,
+    minimize,
+)
 
 __version__ = "0.1.0"
 
@@ -20,8 +27,13 @@ __all__ = [
     "Euclidean",
     "Geodesic",
     "MetricManifold",
+    "NaturalGradientDescent",
+    "OptimizeResult",
     "PredictiveModel",
+    "RiemannianGradientDescent",
     "RiemannianManifold",
+    "fit",
     "from_geomstats",
+    "minimize",
     "models",
 ]
