@@ -19,19 +19,43 @@ from .optim import (
     fit,
     minimize,
 )
+from .statistics import (
+    Bernoulli,
+    Beta,
+    Binomial,
+    Categorical,
+    Dirichlet,
+    Exponential,
+    Gamma,
+    Geometric,
+    Normal,
+    Poisson,
+    StatisticalManifold,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Bernoulli",
+    "Beta",
+    "Binomial",
+    "Categorical",
     "ConvergenceError",
+    "Dirichlet",
     "Euclidean",
+    "Exponential",
+    "Gamma",
     "Geodesic",
+    "Geometric",
     "MetricManifold",
     "NaturalGradientDescent",
+    "Normal",
     "OptimizeResult",
+    "Poisson",
     "PredictiveModel",
     "RiemannianGradientDescent",
     "RiemannianManifold",
+    "StatisticalManifold",
     "fit",
     "from_geomstats",
     "minimize",

@@ -1,0 +1,89 @@
+"""The Dirichlet family on the (k−1)-simplex, in its concentrations."""
+
+from __future__ import annotations
+
+import autograd.numpy as anp
+import numpy as np
+from autograd.scipy.special import gammaln
+from scipy.special import digamma
+from scipy.special import gammaln as sgammaln
+
+from ..._validation import check_positive_int
+from ..manifold import StatisticalManifold
+from ._closed_connection import ClosedFormConnection
+from ._dirichlet_metric import (
+    dirichlet_metric,
+    dirichlet_metric_derivative,
+    dirichlet_metric_second_derivative,
+)
+
+__all__ = ["Dirichlet"]
+
+
+class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
+    """Shared by Dirichlet(k) and Beta: metric ``diag(ψ′(αᵢ)) − ψ′(α₀)11ᵀ`` with closed-
+    form first and second derivatives (so Christoffel symbols and their derivatives are
+    analytic), the KL divergence, and geodesics from the numerical solvers."""
+
+    def _metric(self, theta):
+        return dirichlet_metric(theta)
+
+    def metric_derivative(self, p):
+        return dirichlet_metric_derivative(self._coords(p))
+
+    def metric_second_derivative(self, p):
+        return dirichlet_metric_second_derivative(self._coords(p))
+
+    def _kl(self, t1, t2):
+        a0, b0 = t1.sum(-1), t2.sum(-1)
+        return (
+            sgammaln(a0)
+            - sgammaln(t1).sum(-1)
+            - sgammaln(b0)
+            + sgammaln(t2).sum(-1)
+            + ((t1 - t2) * (digamma(t1) - digamma(a0)[..., None])).sum(-1)
+        )
+
+
+class Dirichlet(_DirichletGeometry):
+    """Dirichlet distributions, coordinates ``θ = (alpha_1, …, alpha_k)``, all ``> 0``.
+
+    * ``log p(x|α) = log Γ(α₀) − Σ log Γ(αᵢ) + Σ (αᵢ − 1) log xᵢ`` on the open simplex
+      (``x`` of shape ``(..., k)``), ``α₀ = Σαᵢ``
+    * Fisher metric ``F = diag(ψ′(α₁), …, ψ′(α_k)) − ψ′(α₀) 11ᵀ``
+    * ``KL = log Γ(α₀) − Σ log Γ(αᵢ) − log Γ(β₀) + Σ log Γ(βᵢ) + Σ (αᵢ − βᵢ)(ψ(αᵢ) − ψ(α₀))``
+    * Geodesics are numerical (analytic Christoffel symbols and derivatives).
+    """
+
+    def __init__(self, k: int):
+        self.k = check_positive_int(k, "k", minimum=2)
+        self._names = tuple(f"alpha_{i + 1}" for i in range(self.k))
+        self.event_shape = (self.k,)
+        self.support = ("simplex", self.k)
+        super().__init__(self.k, bounds=[(0.0, None)] * self.k)
+
+    def __repr__(self) -> str:
+        return f"Dirichlet(k={self.k})"
+
+    def _log_prob(self, x, theta):
+        return (
+            gammaln(anp.sum(theta, -1))
+            - anp.sum(gammaln(theta), -1)
+            + anp.sum((theta - 1.0) * anp.log(x), -1)
+        )
+
+    def _sample(self, theta, rng):
+        g = rng.standard_gamma(theta)
+        return g / g.sum(-1, keepdims=True)
+
+    def initial_point(self, data) -> np.ndarray:
+        """Method of moments: ``α = α₀ x̄`` with ``α₀ = x̄₁(1 − x̄₁)/v₁ − 1`` (from the
+        first coordinate), or ``α = k x̄`` when that is not positive."""
+        data = self._data_for_fit(data)
+        m = data.mean(0)
+        v = data.var(0)
+        i = int(np.argmax(v))
+        a0 = m[i] * (1.0 - m[i]) / v[i] - 1.0 if v[i] > 0 else -1.0
+        if not a0 > 0:
+            a0 = float(self.k)
+        return a0 * m

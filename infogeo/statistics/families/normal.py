@@ -1,0 +1,103 @@
+"""The univariate normal family N(μ, σ²) in coordinates (mu, sigma)."""
+
+from __future__ import annotations
+
+import autograd.numpy as anp
+import numpy as np
+
+from ..manifold import StatisticalManifold
+from ._hyperbolic import halfplane_dist, halfplane_exp, halfplane_log
+
+__all__ = ["Normal"]
+
+_SQRT2 = np.sqrt(2.0)
+
+
+class Normal(StatisticalManifold):
+    """Normal distributions ``N(μ, σ²)``, coordinates ``θ = (mu, sigma)``, ``σ > 0``.
+
+    * ``log p(x|θ) = −½ log 2π − log σ − (x − μ)² / (2σ²)``
+    * Fisher metric ``F = diag(1/σ², 2/σ²)``: twice the Poincaré half-plane metric in
+      ``(μ/√2, σ)``, so geodesics and distances are closed form:
+      ``d = √2 · arcosh(1 + ((μ₁−μ₂)²/2 + (σ₁−σ₂)²) / (2σ₁σ₂))``.
+    * ``KL = log(σ₂/σ₁) + (σ₁² + (μ₁−μ₂)²) / (2σ₂²) − ½``.
+    """
+
+    _names = ("mu", "sigma")
+
+    def __init__(self):
+        super().__init__(2, bounds=[(None, None), (0.0, None)])
+
+    def __repr__(self) -> str:
+        return "Normal()"
+
+    def _log_prob(self, x, theta):
+        mu, sigma = theta[..., 0], theta[..., 1]
+        return -0.5 * np.log(2 * np.pi) - anp.log(sigma) - 0.5 * ((x - mu) / sigma) ** 2
+
+    def _metric(self, theta):
+        s2 = theta[..., 1] ** 2
+        zero = anp.zeros_like(s2)
+        return anp.stack([anp.stack([1.0 / s2, zero], -1), anp.stack([zero, 2.0 / s2], -1)], -2)
+
+    def christoffel(self, p):
+        """``Γᵘ_uσ = Γᵘ_σu = −1/σ``, ``Γσ_uu = 1/(2σ)``, ``Γσ_σσ = −1/σ``."""
+        p = self._coords(p)
+        s = p[..., 1]
+        out = np.zeros((*p.shape[:-1], 2, 2, 2))
+        out[..., 0, 0, 1] = out[..., 0, 1, 0] = -1.0 / s
+        out[..., 1, 0, 0] = 0.5 / s
+        out[..., 1, 1, 1] = -1.0 / s
+        return out
+
+    def _kl(self, t1, t2):
+        m1, s1 = t1[..., 0], t1[..., 1]
+        m2, s2 = t2[..., 0], t2[..., 1]
+        return np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
+
+    # --- closed-form geodesics through the half-plane (μ/√2, σ)
+    def dist(self, p, q):
+        """``d = √2 · arcosh(1 + ((μ₁−μ₂)²/2 + (σ₁−σ₂)²)/(2σ₁σ₂))``."""
+        p = self.check_point(p)
+        q = self.check_point(q, "q")
+        return _SQRT2 * halfplane_dist(p[..., 0] / _SQRT2, p[..., 1], q[..., 0] / _SQRT2, q[..., 1])
+
+    def exp(self, p, v):
+        """Closed form through the half-plane (geodesics never leave the domain)."""
+        p = self.check_point(p)
+        v = self._vectors(v)
+        p, v = np.broadcast_arrays(p, v)
+        x, y = halfplane_exp(p[..., 0] / _SQRT2, p[..., 1], v[..., 0] / _SQRT2, v[..., 1])
+        return np.stack([x * _SQRT2, y], axis=-1)
+
+    def log(self, p, q):
+        """Closed form through the half-plane."""
+        p = self.check_point(p)
+        q = self.check_point(q, "q")
+        p, q = np.broadcast_arrays(p, q)
+        u, w = halfplane_log(p[..., 0] / _SQRT2, p[..., 1], q[..., 0] / _SQRT2, q[..., 1])
+        return np.stack([u * _SQRT2, w], axis=-1)
+
+    def geodesic_points(self, p, v, t):
+        t = np.asarray(t, dtype=float)
+        return self.exp(np.asarray(p)[None], t[:, None] * np.asarray(v)[None])
+
+    # --- statistics
+    def _sample(self, theta, rng):
+        return rng.normal(theta[..., 0], theta[..., 1])
+
+    def initial_point(self, data) -> np.ndarray:
+        """``(mean, standard deviation)`` of the data (``sigma = 1`` if all equal)."""
+        data = self._data_for_fit(data)
+        sd = float(np.std(data))
+        return np.array([float(np.mean(data)), sd if sd > 0 else 1.0])
+
+    def nll_grad(self, theta, data) -> np.ndarray:
+        """``∂/∂μ = −(x̄ − μ)/σ²``, ``∂/∂σ = 1/σ − mean((x − μ)²)/σ³``."""
+        theta = self._params(theta)
+        if theta.shape != (2,):
+            raise ValueError(f"theta must be one point of shape (2,), got {theta.shape}")
+        data = self._data_for_fit(data)
+        mu, sigma = theta
+        r = data - mu
+        return np.array([-np.mean(r) / sigma**2, 1.0 / sigma - np.mean(r**2) / sigma**3])
