@@ -87,3 +87,68 @@ def test_labels_outside_support(logistic_data, local_bernoulli, checking_bernoul
     # the family's own check_data is used when it has one
     with pytest.raises(ValueError, match=r"outside the support.*0 or 1"):
         PredictiveModel(checking_bernoulli, _sigmoid_predict, X, y_bad, dim=4)
+
+
+# ------------------------------------------------ with infogeo.statistics families
+def test_bernoulli_family_pullback_equals_logistic_closed_form(logistic_data):
+    import infogeo as ig
+
+    X, y = logistic_data
+    generic = PredictiveModel(ig.Bernoulli(), _sigmoid_predict, X, y, dim=4)
+    closed = logistic_regression(X, y)
+    assert isinstance(closed.family, ig.Bernoulli)
+    w = np.array([0.2, -0.1, 0.3, 0.1])
+    np.testing.assert_allclose(generic.metric(w), closed.metric(w), rtol=1e-10)
+    assert generic.nll(w) == pytest.approx(closed.nll(w), rel=1e-12)
+    np.testing.assert_allclose(generic.nll_grad(w), closed.nll_grad(w), rtol=1e-10, atol=1e-15)
+    v = np.arange(4.0)
+    fvp = generic.fisher_vector_product(w, v)
+    np.testing.assert_allclose(fvp, closed.metric(w) @ v, rtol=1e-10)
+    with pytest.raises(ValueError, match="outside the support"):
+        PredictiveModel(ig.Bernoulli(), _sigmoid_predict, X, np.where(y > 0, 2.0, y), dim=4)
+
+
+def test_poisson_family_pullback_equals_closed_form(poisson_data):
+    import infogeo as ig
+    from infogeo.models import poisson_regression
+
+    X, y = poisson_data
+    generic = PredictiveModel(ig.Poisson(), lambda w, X: anp.exp(X @ w), X, y, dim=3)
+    closed = poisson_regression(X, y)
+    w = np.array([0.4, 0.2, -0.3])
+    np.testing.assert_allclose(generic.metric(w), closed.metric(w), rtol=1e-10)
+    assert generic.nll(w) == pytest.approx(closed.nll(w), rel=1e-12)
+    with pytest.raises(ValueError, match="outside the support"):
+        PredictiveModel(ig.Poisson(), lambda w, X: anp.exp(X @ w), X, -y - 1, dim=3)
+
+
+def test_normal_family_pullback_equals_linear_regression():
+    import infogeo as ig
+    from infogeo.models import linear_regression
+
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((60, 2))
+    y = X @ [1.0, -1.0] + rng.standard_normal(60)
+
+    def predict(theta, X):
+        mu = X @ theta[:2]
+        return anp.stack([mu, theta[2] + 0.0 * mu], axis=1)
+
+    generic = PredictiveModel(ig.Normal(), predict, X, y, w0=np.array([0.0, 0.0, 1.0]))
+    closed = linear_regression(X, y)
+    theta = np.array([0.5, -0.2, 1.3])
+    np.testing.assert_allclose(generic.metric(theta), closed.metric(theta), rtol=1e-10)
+    assert generic.nll(theta) == pytest.approx(closed.nll(theta), rel=1e-12)
+
+
+def test_categorical_family_pullback_equals_softmax_closed_form(softmax_data):
+    import infogeo as ig
+    from infogeo.models import softmax_regression
+
+    X, y = softmax_data
+    closed = softmax_regression(X, y)
+    generic = PredictiveModel(ig.Categorical(3), closed._predict, X, y, dim=closed.dim)
+    w = np.linspace(-0.4, 0.4, closed.dim)
+    np.testing.assert_allclose(generic.metric(w), closed.metric(w), rtol=1e-9)
+    assert generic.nll(w) == pytest.approx(closed.nll(w), rel=1e-12)
+    np.testing.assert_allclose(generic.nll_grad(w), closed.nll_grad(w), atol=1e-13)
