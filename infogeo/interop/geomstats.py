@@ -292,8 +292,12 @@ class GeomstatsManifold(RiemannianManifold):
                 G = G + damping * np.eye(self.dim)
             return solve_spd(G, egrad, name=f"metric of {self!r}")
         if self.kind == "sphere":
-            radial = np.sum(p * egrad, axis=-1, keepdims=True)
-            return (egrad - radial * p) / (1.0 + damping)
+            # (I − ppᵀ)∇f, projected twice so that p·v is at rounding level even when
+            # ∇f is nearly radial (near a critical point), keeping ∇f·v = ‖v‖² ≥ 0.
+            pp = np.sum(p * p, axis=-1, keepdims=True)
+            v = egrad - np.sum(p * egrad, axis=-1, keepdims=True) / pp * p
+            v = v - np.sum(p * v, axis=-1, keepdims=True) / pp * p
+            return v / (1.0 + damping)
         if self.kind == "spd-affine" and not damping:
             P = self.to_geomstats(p)
             E = self.to_geomstats(egrad)
@@ -301,8 +305,11 @@ class GeomstatsManifold(RiemannianManifold):
             return self.from_geomstats_point(P @ S @ P)
         if self.kind == "simplex" and not damping:
             n_draws = getattr(self.space, "n_draws", 1)
-            mean = np.sum(p * egrad, axis=-1, keepdims=True)
-            return p * (egrad - mean) / n_draws
+            mean = np.sum(p * egrad, axis=-1, keepdims=True) / np.sum(p, axis=-1, keepdims=True)
+            v = p * (egrad - mean)
+            # second pass: make Σv = 0 to rounding level (tangent to the simplex)
+            v = v - p * np.sum(v, axis=-1, keepdims=True) / np.sum(p, axis=-1, keepdims=True)
+            return v / n_draws
         return self._projected_gradient(p, egrad, damping)
 
     def _projected_gradient(self, p, egrad, damping: float = 0.0) -> np.ndarray:
