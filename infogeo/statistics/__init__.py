@@ -9,10 +9,13 @@ from .families import (
     Exponential,
     Gamma,
     Geometric,
+    MultivariateNormal,
     Normal,
     Poisson,
 )
 from .manifold import StatisticalManifold
+from .parametric import ParametricFamily
+from .reparametrize import Reparametrized
 
 __all__ = [
     "Bernoulli",
@@ -23,7 +26,10 @@ __all__ = [
     "Exponential",
     "Gamma",
     "Geometric",
+    "MultivariateNormal",
     "Normal",
+    "ParametricFamily",
     "Poisson",
+    "Reparametrized",
     "StatisticalManifold",
 ]

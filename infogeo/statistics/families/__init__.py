@@ -7,6 +7,7 @@ from .dirichlet import Dirichlet
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .poisson import Poisson
 
@@ -19,6 +20,7 @@ __all__ = [
     "Exponential",
     "Gamma",
     "Geometric",
+    "MultivariateNormal",
     "Normal",
     "Poisson",
 ]

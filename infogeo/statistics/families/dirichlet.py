@@ -5,7 +5,7 @@ from __future__ import annotations
 import autograd.numpy as anp
 import numpy as np
 from autograd.scipy.special import gammaln
-from scipy.special import digamma
+from scipy.special import digamma, polygamma
 from scipy.special import gammaln as sgammaln
 
 from ..._validation import check_positive_int
@@ -27,6 +27,10 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
 
     def _metric(self, theta):
         return dirichlet_metric(theta)
+
+    def _metric_np(self, p):
+        k = p.shape[-1]
+        return polygamma(1, p)[..., :, None] * np.eye(k) - polygamma(1, p.sum(-1))[..., None, None]
 
     def metric_derivative(self, p):
         return dirichlet_metric_derivative(self._coords(p))

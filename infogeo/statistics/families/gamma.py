@@ -44,6 +44,14 @@ class Gamma(ClosedFormConnection, StatisticalManifold):
             [anp.stack([apolygamma(1, a), off], -1), anp.stack([off, a / b**2], -1)], -2
         )
 
+    def _metric_np(self, p):
+        a, b = p[..., 0], p[..., 1]
+        out = np.empty((*p.shape[:-1], 2, 2))
+        out[..., 0, 0] = polygamma(1, a)
+        out[..., 0, 1] = out[..., 1, 0] = -1.0 / b
+        out[..., 1, 1] = a / b**2
+        return out
+
     def metric_derivative(self, p):
         """``∂_α G = [[ψ″(α), 0], [0, 1/β²]]``, ``∂_β G = [[0, 1/β²], [1/β², −2α/β³]]``."""
         p = self._coords(p)

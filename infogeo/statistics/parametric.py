@@ -1,0 +1,225 @@
+"""A statistical manifold from nothing but a log-density: the Fisher metric is computed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+from autograd.tracer import Box
+
+from .._validation import check_positive_int
+from .expectations import Nodes, continuous_nodes, integer_nodes
+from .manifold import StatisticalManifold, untrace
+from .support import normalize_support
+
+__all__ = ["ParametricFamily"]
+
+
+class ParametricFamily(StatisticalManifold):
+    """Any family ``p(x | θ)`` given by an autograd-differentiable log-density.
+
+    Parameters
+    ----------
+    log_prob
+        ``log_prob(x, θ)``, written with ``autograd.numpy`` / ``autograd.scipy``; it
+        receives a 1-d array of observations ``x`` and one parameter vector ``θ`` of
+        shape ``(dim,)`` and returns one value per observation.
+    dim
+        Number of parameters.
+    support
+        ``"real"``, ``"positive"``, ``"unit"`` (0, 1), ``("interval", a, b)``,
+        ``("integers", low, high)`` (``high`` may be ``None``), ``("finite", values)``
+        or ``("sampled", n)`` (Monte Carlo with ``n`` draws of ``sample``).
+    bounds
+        Optional ``(low, high)`` per parameter (the parameter domain).
+    sample
+        ``sample(θ, size, rng)`` drawing observations; required for ``("sampled", n)``.
+    names
+        Optional parameter names (used in messages).
+
+    Notes
+    -----
+    The Fisher metric is ``F(θ) = −E_θ[∇²_θ log p(x|θ)]``, the expectation computed by
+    :mod:`~infogeo.statistics.expectations` (exact sums, double-exponential quadrature
+    evaluated from the log-density, or Monte Carlo); :meth:`fisher_outer` gives the
+    other form ``E[s sᵀ]`` for checking. Both are self-normalized by the computed mass.
+    ``fisher`` is traceable by autograd (nodes fixed at the evaluation point), so the
+    Christoffel symbols come from the base class. ``kl`` is computed by the same rule:
+    ``E_θ₁[log p(x|θ₁) − log p(x|θ₂)]``.
+    """
+
+    #: relative tolerance of the adaptive quadrature on continuous supports
+    quad_rtol: float = 1e-12
+    #: seed of the Monte Carlo draws for ``("sampled", n)``
+    seed: int = 0
+
+    def __init__(
+        self,
+        log_prob: Callable,
+        dim: int,
+        support,
+        bounds=None,
+        sample: Callable | None = None,
+        names=None,
+    ):
+        if not callable(log_prob):
+            raise TypeError(
+                f"log_prob must be a callable (x, theta) -> log p, got {type(log_prob).__name__}"
+            )
+        if sample is not None and not callable(sample):
+            raise TypeError(f"sample must be a callable (theta, size, rng), got {sample!r}")
+        dim = check_positive_int(dim, "dim")
+        self.support = normalize_support(support)
+        if self.support[0] in ("simplex", "vector"):
+            raise ValueError(
+                "ParametricFamily supports scalar observations; use ('sampled', n) for "
+                "vector-valued ones"
+            )
+        if self.support[0] == "sampled" and sample is None:
+            raise ValueError("support ('sampled', n) needs a sample(theta, size, rng) function")
+        if names is not None:
+            names = tuple(str(n) for n in names)
+            if len(names) != dim:
+                raise ValueError(f"names must give {dim} names, got {len(names)}")
+        self._names = names
+        self._user_log_prob = log_prob
+        self._user_sample = sample
+        super().__init__(dim, bounds)
+
+    def __repr__(self) -> str:
+        return f"ParametricFamily(dim={self.dim}, support={self.support!r})"
+
+    # ------------------------------------------------------------------ input
+    def check_data(self, x, name: str = "x") -> np.ndarray:
+        if self.support[0] == "sampled":
+            from .._validation import as_float_array
+
+            return as_float_array(x, name)
+        return super().check_data(x, name)
+
+    def _log_prob(self, x, theta):
+        """Broadcast ``x`` (any shape) against ``θ`` (``(dim,)`` or batched)."""
+        theta_shape = untrace(theta).shape
+        if len(theta_shape) == 1:
+            flat = anp.reshape(x, (-1,)) if np.ndim(x) else anp.reshape(x, (1,))
+            return anp.reshape(self._user_log_prob(flat, theta), np.shape(x))
+        batch = np.broadcast_shapes(np.shape(x), theta_shape[:-1])
+        xb = np.broadcast_to(x, batch)
+        tb = theta if isinstance(theta, Box) else np.broadcast_to(theta, (*batch, self.dim))
+        out = [self._user_log_prob(xb[idx][None], tb[idx])[0] for idx in np.ndindex(*batch)]
+        return anp.reshape(anp.stack(out), batch)
+
+    def _sample(self, theta, rng):
+        if self._user_sample is None:
+            raise NotImplementedError("this ParametricFamily was built without sample")
+        batch = theta.shape[:-1]
+        out = np.empty(batch)
+        for idx in np.ndindex(*batch):
+            out[idx] = np.asarray(self._user_sample(theta[idx], None, rng), dtype=float)
+        return out
+
+    # ------------------------------------------------------------------ expectations
+    def _nodes(self, theta0: np.ndarray, integrand=None) -> tuple[Nodes, np.ndarray]:
+        """Expectation nodes for ``p(·|θ₀)`` and their normalized weights."""
+        kind = self.support[0]
+
+        def lp(x):
+            return np.asarray(self._user_log_prob(x, theta0), dtype=float)
+
+        if kind == "finite":
+            x = self.support[1]
+            nodes = Nodes(x, np.zeros_like(x))
+        elif kind == "integers":
+            nodes = integer_nodes(lp, self.support[1], self.support[2])
+        elif kind == "sampled":
+            rng = np.random.default_rng(self.seed)
+            x = np.asarray(self._user_sample(theta0, self.support[1], rng), dtype=float)
+            with np.errstate(all="ignore"):
+                nodes = Nodes(x, -lp(x))
+        else:
+            a, b = self.support[1], self.support[2]
+            nodes, w, _ = continuous_nodes(
+                lp, a, b, lambda n, w: self._neg_hessian(n, w, theta0), rtol=self.quad_rtol
+            )
+            return nodes, w
+        with np.errstate(all="ignore"):
+            log_p = lp(nodes.x)
+        if np.any(np.isnan(log_p)):
+            i = int(np.argwhere(np.isnan(log_p))[0][0])
+            raise ValueError(f"log_prob returned NaN at x = {nodes.x[i]!r}")
+        if not np.any(np.isfinite(log_p)):
+            raise ValueError("log_prob is -inf on the whole support")
+        kept, w = nodes.prune(log_p)
+        return kept, w
+
+    def _neg_hessian(self, nodes: Nodes, w: np.ndarray, theta):
+        """``−Σᵢ wᵢ ∇²_θ log p(xᵢ|θ)`` (weights fixed)."""
+        H = autograd.hessian(lambda t: anp.sum(w * self._user_log_prob(nodes.x, t)))(theta)
+        if not np.all(np.isfinite(untrace(H))):
+            raise ValueError(
+                "the Hessian of log_prob is not finite at some node carrying weight; the "
+                "Fisher information is undefined there"
+            )
+        return -H
+
+    def _fisher_one(self, theta):
+        """Fisher matrix at one point; traceable (nodes fixed at the point's value).
+
+        ``F(θ) = −Σᵢ wᵢ(θ) ∇² log p(xᵢ|θ)``, ``wᵢ(θ) ∝ Wᵢ p(xᵢ|θ)``: at the point it is the
+        expectation, and its derivative is that of the expectation.
+        """
+        theta0 = np.asarray(untrace(theta), dtype=float)
+        nodes, w0 = self._nodes(theta0)
+        if not isinstance(theta, Box):
+            return self._neg_hessian(nodes, w0, theta0)
+        lw = nodes.log_w + self._user_log_prob(nodes.x, theta)
+        lw = lw - np.max(untrace(lw))
+        w = anp.exp(lw)
+        w = w / anp.sum(w)
+        return self._neg_hessian(nodes, w, theta)
+
+    def _metric(self, theta):
+        batch = untrace(theta).shape[:-1]
+        if not batch:
+            return self._fisher_one(theta)
+        flat = anp.reshape(theta, (-1, self.dim))
+        out = [self._fisher_one(flat[i]) for i in range(flat.shape[0])]
+        return anp.reshape(anp.stack(out), (*batch, self.dim, self.dim))
+
+    def fisher_outer(self, theta) -> np.ndarray:
+        """The other form of the Fisher information, ``E_θ[s sᵀ]`` with ``s = ∇_θ log p``
+        (same nodes), shape ``(..., dim, dim)``; equals :meth:`fisher` for a normalized
+        family."""
+        theta = self.check_point(theta, "theta")
+        flat = theta.reshape(-1, self.dim)
+        out = np.empty((flat.shape[0], self.dim, self.dim))
+        for i, t in enumerate(flat):
+            nodes, w = self._nodes(t)
+            S = autograd.jacobian(lambda u, x=nodes.x: self._user_log_prob(x, u))(t)
+            out[i] = np.einsum("n,na,nb->ab", w, S, S)
+        return out.reshape(*theta.shape[:-1], self.dim, self.dim)
+
+    def _kl(self, t1, t2):
+        batch = np.broadcast_shapes(t1.shape[:-1], t2.shape[:-1])
+        a = np.broadcast_to(t1, (*batch, self.dim))
+        b = np.broadcast_to(t2, (*batch, self.dim))
+        out = np.empty(batch)
+        for idx in np.ndindex(*batch):
+            nodes, w = self._nodes(a[idx])
+            with np.errstate(all="ignore"):
+                diff = np.asarray(self._user_log_prob(nodes.x, a[idx])) - np.asarray(
+                    self._user_log_prob(nodes.x, b[idx])
+                )
+            if not np.all(np.isfinite(diff)):
+                out[idx] = np.inf
+            else:
+                out[idx] = float(np.sum(w * diff))
+        return out
+
+    def initial_point(self, data) -> np.ndarray:
+        """No generic method of moments: the centre of the parameter domain (a point
+        of :meth:`random_point` with a fixed seed)."""
+        self._data_for_fit(data)
+        return self._interior_point()
