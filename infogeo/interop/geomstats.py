@@ -414,7 +414,7 @@ class GeomstatsManifold(RiemannianManifold):
         bad = ~belongs.reshape(p.shape[:-1])
         name = type(self.space).__name__
         if self.kind == "sphere":
-            yield bad, f"‖p‖ = 1 (to {self.atol:g})", np.linalg.norm(p, axis=-1)
+            yield bad, f"‖p‖ = 1 (|‖p‖² − 1| ≤ {self.atol:g})", np.linalg.norm(p, axis=-1)
         elif self.kind == "spd-affine":
             P = self.to_geomstats(p)
             asym = np.max(np.abs(P - np.swapaxes(P, -1, -2)), axis=(-1, -2))
@@ -431,13 +431,24 @@ class GeomstatsManifold(RiemannianManifold):
         else:
             yield bad, f"a point of geomstats' {name} ({name}.belongs)", p
 
+    def check_point(self, p, name: str = "p") -> np.ndarray:
+        """Validate points (one geomstats ``belongs`` call when they are fine); raise
+        ``ValueError`` naming the broken constraint otherwise."""
+        p = self._points(p, name)
+        if np.all(self.belongs(p)):
+            return p
+        return super().check_point(p, name)
+
     def belongs(self, p) -> np.ndarray:
         """Whether each point is finite and passes geomstats' ``belongs`` (to ``atol``)."""
         p = np.asarray(p, dtype=float)
         if p.ndim == 0 or p.shape[-1] != self.dim:
             raise ValueError(f"p must have shape (..., {self.dim}), got shape {p.shape}")
         ok = np.all(np.isfinite(p), axis=-1)
-        safe = np.where(ok[..., None], p, self._interior_point())
+        if self.kind == "sphere":  # geomstats' test |‖p‖² − 1| ≤ atol, without its overhead
+            sq = np.sum(np.where(ok[..., None], p, 0.0) ** 2, axis=-1)
+            return ok & (np.abs(sq - 1.0) <= self.atol)
+        safe = p if np.all(ok) else np.where(ok[..., None], p, self._interior_point())
         member = self._call_scalars(
             lambda x: self.space.belongs(x, atol=self.atol), safe.reshape(-1, self.dim)
         )
