@@ -42,8 +42,9 @@ class RiemannianGradientDescent:
     line_search : {"armijo", None, "levenberg-marquardt"} or StepRule, default "armijo"
         Step-size rule (see :mod:`infogeo.optim.step_size`).
     trust_region : float, optional
-        KL radius ``ε``: each step solves ``min ∇fᵀd`` s.t. ``½ dᵀGd ≤ ε``, i.e.
-        ``d = −√(2ε / ∇fᵀG⁻¹∇f) G⁻¹∇f`` (overrides ``line_search``).
+        KL radius ``ε``: steps ``d = −t G⁻¹∇f`` with ``t = min(step_size,
+        √(2ε / ∇fᵀG⁻¹∇f))``; when the radius binds, ``d`` solves ``min ∇fᵀd`` s.t.
+        ``½ dᵀGd ≤ ε`` (overrides ``line_search``).
     damping : float, default 0
         ``λ ≥ 0``: directions solve ``(G + λI) d = ∇f``; needed where ``G`` is
         singular. With ``line_search="levenberg-marquardt"`` the initial ``λ``.

@@ -192,21 +192,27 @@ class ArmijoBacktracking(StepRule):
 
 
 class KLTrustRegion(StepRule):
-    """Step of fixed metric length: the solution of ``min ∇fᵀd`` s.t. ``½ dᵀGd ≤ ε``.
+    """Natural-gradient step kept inside a KL ball: ``t = min(max_step, √(2ε / ∇fᵀG⁻¹∇f))``.
 
-    ``d = −√(2ε / ∇fᵀG⁻¹∇f) · G⁻¹∇f``, so ``½ dᵀGd = ε`` exactly. On a statistical
-    manifold ``½ dᵀFd ≈ KL(p_θ ‖ p_{θ+d})``, so each step moves the distribution by
-    a KL divergence of about ``ε``. (With damping ``λ`` the radius is measured in
-    ``G + λI``.)
+    When the radius binds, ``d = −√(2ε / ∇fᵀG⁻¹∇f) · G⁻¹∇f`` is the solution of
+    ``min ∇fᵀd`` s.t. ``½ dᵀGd ≤ ε`` and ``½ dᵀGd = ε`` exactly; on a statistical
+    manifold ``½ dᵀFd ≈ KL(p_θ ‖ p_{θ+d})``, so the step moves the distribution by a
+    KL divergence of about ``ε``. With ``max_step = 1`` this is the exact trust-region
+    step of the quadratic model ``f + ∇fᵀd + ½ dᵀGd`` in the ``G``-norm (the full
+    natural-gradient / Fisher-scoring step when it lies inside the ball), so the
+    iteration converges; ``max_step=None`` always steps to the boundary. (With damping
+    ``λ`` the radius is measured in ``G + λI``.)
     """
 
-    def __init__(self, radius: float, damping: float = 0.0):
+    def __init__(self, radius: float, max_step: float | None = 1.0, damping: float = 0.0):
         super().__init__(damping)
         self.radius = check_positive(radius, "trust_region")
+        self.max_step = check_positive(max_step, "step_size", allow_none=True)
 
     def step_multiplier(self, slope: float) -> float:
-        """``t = √(2ε / slope)`` with ``slope = ∇fᵀ(G + λI)⁻¹∇f``."""
-        return math.sqrt(2.0 * self.radius / slope)
+        """``t = min(max_step, √(2ε / slope))`` with ``slope = ∇fᵀ(G + λI)⁻¹∇f``."""
+        t = math.sqrt(2.0 * self.radius / slope) if slope > 0 else math.inf
+        return t if self.max_step is None else min(t, self.max_step)
 
     def __call__(self, ctx):
         t, x, f, shortened = ctx.trial(self.step_multiplier(ctx.slope))
@@ -215,7 +221,7 @@ class KLTrustRegion(StepRule):
         return Step(t, x, f, shortened)
 
     def __repr__(self) -> str:
-        return f"KLTrustRegion({self.radius:g})"
+        return f"KLTrustRegion({self.radius:g}, max_step={self.max_step})"
 
 
 class LevenbergMarquardt(StepRule):

@@ -95,7 +95,11 @@ class StochasticNaturalGradient:
         self.step_size = check_positive(step_size, "step_size")
         self.decay = check_positive(decay, "decay", allow_none=True)
         self.decay_power = check_positive(decay_power, "decay_power")
-        self.trust = None if trust_region is None else KLTrustRegion(trust_region, damping)
+        self.trust = (
+            None
+            if trust_region is None
+            else KLTrustRegion(trust_region, max_step=None, damping=damping)
+        )
         if isinstance(damping, bool) or not np.isfinite(damping) or damping < 0:
             raise ValueError(f"damping must be a finite number >= 0, got {damping!r}")
         self.damping = float(damping)

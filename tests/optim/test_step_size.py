@@ -69,8 +69,23 @@ def test_kl_trust_region_step_solves_the_constrained_problem():
 
 
 def test_kl_trust_region_multiplier():
+    """t = min(max_step, √(2ε / slope)): the KL radius binds for large gradients only."""
     rule = KLTrustRegion(0.02)
     np.testing.assert_allclose(rule.step_multiplier(4.0), np.sqrt(0.04 / 4.0), rtol=1e-15)
+    assert rule.step_multiplier(1e-6) == 1.0
+    assert KLTrustRegion(0.02, max_step=None).step_multiplier(1e-6) == np.sqrt(0.04 / 1e-6)
+
+
+def test_kl_trust_region_converges_where_the_full_step_fits():
+    """Far away the steps have KL length ε; near the optimum the full natural step is taken,
+    so the run converges (quadratic with G = Hessian: one full step finishes)."""
+    A = F.copy()
+    f, g = _quadratic_fun(A, np.array([1.0, 2.0, -1.0]))
+    res = minimize(f, 10 * np.ones(3), _constant_metric(), grad=g, trust_region=0.5, gtol=1e-12)
+    assert res.success
+    np.testing.assert_allclose(res.x, np.linalg.solve(A, [1.0, 2.0, -1.0]), rtol=1e-12)
+    t = res.history["step_size"][1:]
+    assert np.all(t[:-1] < 1.0) and t[-1] == 1.0
 
 
 def test_armijo_decreases_fun_monotonically(half_plane):
