@@ -508,6 +508,8 @@ class SoftmaxRegression(PredictiveModel):
         return g + self.l2 * w if self.l2 else g
 
     def metric(self, w) -> np.ndarray:
+        if isinstance(w, anp.numpy_boxes.ArrayBox):
+            return super().metric(w)  # raises: not differentiable
         w = self._points(w, "w")
         flat = w.reshape(-1, self.dim)
         out = np.stack([self._metric_single(x) for x in flat])

@@ -249,8 +249,16 @@ class PredictiveModel(RiemannianManifold):
         """Pull-back Fisher metric ``(1/n) Σᵢ Jᵢᵀ F(ηᵢ) Jᵢ``, shape ``(..., dim, dim)``.
 
         Forms the ``dim × dim`` matrix; for large ``dim`` use
-        :meth:`fisher_vector_product` instead.
+        :meth:`fisher_vector_product` instead. The generic metric is built from
+        forward-mode products and cannot itself be differentiated by autograd, so
+        :meth:`christoffel` (and the numerical :meth:`exp`) are available only on the
+        closed-form GLMs; optimizers use :meth:`retract` (``w + v``).
         """
+        if isinstance(w, anp.numpy_boxes.ArrayBox):
+            raise NotImplementedError(
+                f"the metric of {self!r} cannot be differentiated by autograd, so Christoffel "
+                "symbols and the numerical exp are unavailable; use retract (w + v)"
+            )
         w = self._points(w, "w")
         flat = w.reshape(-1, self.dim)
         out = np.stack([self._metric_single(x) for x in flat])

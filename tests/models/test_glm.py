@@ -266,3 +266,19 @@ def test_bad_weights(logistic_data):
         model.nll_grad(np.array([0.0, np.nan, 0.0, 0.0]))
     with pytest.raises(ValueError, match="damping"):
         model.riemannian_gradient(np.zeros(4), np.ones(4), damping=-1.0)
+
+
+def test_glm_christoffel_from_closed_form_metric(logistic_data):
+    # Γ from autograd of the closed-form metric; check Γ_kij against its definition
+    # using a finite-difference derivative of the metric (independent of autograd).
+    X, y = logistic_data
+    model = logistic_regression(X[:50, :2], y[:50])
+    w = np.array([0.2, -0.3])
+    h = 1e-5
+    dG = np.stack(
+        [(model.metric(w + h * e) - model.metric(w - h * e)) / (2 * h) for e in np.eye(2)],
+        axis=-1,
+    )  # dG[a, b, c] = ∂G_ab/∂w_c
+    first = 0.5 * (np.swapaxes(dG, -1, -2) + dG - np.moveaxis(dG, -1, -3))
+    expected = np.linalg.solve(model.metric(w), first.reshape(2, 4)).reshape(2, 2, 2)
+    np.testing.assert_allclose(model.christoffel(w), expected, rtol=1e-6, atol=1e-9)

@@ -100,3 +100,16 @@ def test_mlp_bad_labels(mlp_data):
         mlp_classifier(X, y, n_classes=2)
     with pytest.raises(ValueError, match="same number of rows"):
         mlp_classifier(X[:-1], y)
+
+
+def test_mlp_through_natural_gradient_descent(mlp_data):
+    from infogeo.optim import NaturalGradientDescent
+
+    X, y = mlp_data
+    model = mlp_classifier(X, y, hidden=(6,), solver="cg")
+    f0 = model.nll(model.initial_point())
+    res = NaturalGradientDescent(model, damping=1e-2, max_iter=25).minimize()
+    assert res.fun < 0.6 * f0
+    assert np.all(np.diff(res.history["fun"]) <= 1e-15)  # monotone with Armijo
+    with pytest.raises(NotImplementedError, match="retract"):
+        model.christoffel(res.x)
