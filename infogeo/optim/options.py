@@ -58,8 +58,10 @@ def build_step_rule(step_size, line_search, trust_region, damping) -> StepRule:
 
     * ``line_search="armijo"`` (default): :class:`ArmijoBacktracking` from ``step_size``;
     * ``line_search=None``: :class:`FixedStep` of ``step_size``;
-    * ``trust_region=ε``: :class:`KLTrustRegion`, step ``min(step_size, √(2ε/∇fᵀG⁻¹∇f))``
-      (overrides ``line_search`` unless that is Levenberg–Marquardt, which is an error);
+    * ``trust_region=ε``: :class:`KLTrustRegion` with every step on the boundary of the
+      KL ball, ``t = √(2ε/∇fᵀG⁻¹∇f)`` (overrides ``line_search``; with
+      Levenberg–Marquardt it is an error). Pass ``line_search=KLTrustRegion(ε,
+      max_step=1.0)`` for the clipped step that converges;
     * ``line_search="levenberg-marquardt"``: :class:`LevenbergMarquardt` starting from
       ``damping`` (1e-3 when 0) with step ``step_size``;
     * a :class:`StepRule` instance is used as given.
@@ -82,7 +84,7 @@ def build_step_rule(step_size, line_search, trust_region, damping) -> StepRule:
     if trust_region is not None:
         if line_search == "levenberg-marquardt":
             raise ValueError("trust_region and line_search='levenberg-marquardt' are exclusive")
-        return KLTrustRegion(trust_region, max_step=step_size, damping=damping)
+        return KLTrustRegion(trust_region, max_step=None, damping=damping)
     if line_search == "armijo":
         return ArmijoBacktracking(step_size, damping=damping)
     if line_search == "levenberg-marquardt":

@@ -42,9 +42,10 @@ class RiemannianGradientDescent:
     line_search : {"armijo", None, "levenberg-marquardt"} or StepRule, default "armijo"
         Step-size rule (see :mod:`infogeo.optim.step_size`).
     trust_region : float, optional
-        KL radius ``ε``: steps ``d = −t G⁻¹∇f`` with ``t = min(step_size,
-        √(2ε / ∇fᵀG⁻¹∇f))``; when the radius binds, ``d`` solves ``min ∇fᵀd`` s.t.
-        ``½ dᵀGd ≤ ε`` (overrides ``line_search``).
+        KL radius ``ε``: every step solves ``min ∇fᵀd`` s.t. ``½ dᵀGd ≤ ε``, i.e.
+        ``d = −√(2ε / ∇fᵀG⁻¹∇f) G⁻¹∇f`` (overrides ``line_search``). Fixed-length
+        steps do not settle on a minimum; ``line_search=KLTrustRegion(ε, max_step=1.0)``
+        clips them at the full natural step instead, and converges.
     damping : float, default 0
         ``λ ≥ 0``: directions solve ``(G + λI) d = ∇f``; needed where ``G`` is
         singular. With ``line_search="levenberg-marquardt"`` the initial ``λ``.

@@ -200,8 +200,9 @@ class KLTrustRegion(StepRule):
     KL divergence of about ``ε``. With ``max_step = 1`` this is the exact trust-region
     step of the quadratic model ``f + ∇fᵀd + ½ dᵀGd`` in the ``G``-norm (the full
     natural-gradient / Fisher-scoring step when it lies inside the ball), so the
-    iteration converges; ``max_step=None`` always steps to the boundary. (With damping
-    ``λ`` the radius is measured in ``G + λI``.)
+    iteration converges; ``max_step=None`` (what the ``trust_region=ε`` option builds)
+    always steps to the boundary. (With damping ``λ`` the radius is measured in
+    ``G + λI``.)
     """
 
     def __init__(self, radius: float, max_step: float | None = 1.0, damping: float = 0.0):

@@ -6,6 +6,7 @@ import scipy.special
 import scipy.stats
 
 import infogeo as ig
+from infogeo.optim import KLTrustRegion
 from infogeo.statistics import (
     Bernoulli,
     Beta,
@@ -103,7 +104,14 @@ def test_dirichlet_matches_minka_fixed_point():
 
 def test_fit_accepts_start_point_and_options():
     data = RNG.gamma(2.0, 1.0, size=200)
-    res = ig.fit(Gamma(), data, x0=[0.1, 5.0], gtol=1e-12, trust_region=0.5, max_iter=2000)
+    res = ig.fit(
+        Gamma(),
+        data,
+        x0=[0.1, 5.0],
+        gtol=1e-12,
+        max_iter=2000,
+        line_search=KLTrustRegion(0.5, max_step=1.0),
+    )
     shape, _, scale = scipy.stats.gamma.fit(data, floc=0)
     assert res.success
     np.testing.assert_allclose(res.x, [shape, 1 / scale], rtol=1e-7)

@@ -68,6 +68,26 @@ def test_kl_trust_region_step_solves_the_constrained_problem():
     np.testing.assert_allclose(res.x, ref.x, rtol=1e-6, atol=1e-8)
 
 
+def test_trust_region_option_steps_to_the_boundary_every_time():
+    """trust_region=ε: fixed KL length, so the run never meets a tight gtol (honestly)."""
+    A = F.copy()
+    f, g = _quadratic_fun(A, np.zeros(3))
+    res = minimize(f, np.ones(3), _constant_metric(), grad=g, trust_region=0.01, max_iter=40)
+    assert not res.success
+    xs = [np.ones(3)]
+    minimize(
+        f,
+        np.ones(3),
+        _constant_metric(),
+        grad=g,
+        trust_region=0.01,
+        max_iter=40,
+        callback=lambda r: xs.append(r.x),
+    )
+    d = np.diff(np.array(xs), axis=0)
+    np.testing.assert_allclose(0.5 * np.einsum("ni,ij,nj->n", d, F, d), 0.01, rtol=1e-10)
+
+
 def test_kl_trust_region_multiplier():
     """t = min(max_step, √(2ε / slope)): the KL radius binds for large gradients only."""
     rule = KLTrustRegion(0.02)
@@ -81,7 +101,14 @@ def test_kl_trust_region_converges_where_the_full_step_fits():
     so the run converges (quadratic with G = Hessian: one full step finishes)."""
     A = F.copy()
     f, g = _quadratic_fun(A, np.array([1.0, 2.0, -1.0]))
-    res = minimize(f, 10 * np.ones(3), _constant_metric(), grad=g, trust_region=0.5, gtol=1e-12)
+    res = minimize(
+        f,
+        10 * np.ones(3),
+        _constant_metric(),
+        grad=g,
+        line_search=KLTrustRegion(0.5, max_step=1.0),
+        gtol=1e-12,
+    )
     assert res.success
     np.testing.assert_allclose(res.x, np.linalg.solve(A, [1.0, 2.0, -1.0]), rtol=1e-12)
     t = res.history["step_size"][1:]
