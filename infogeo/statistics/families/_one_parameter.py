@@ -7,6 +7,8 @@ For a one-dimensional metric ``g(θ) = φ′(θ)²`` the coordinate ``φ`` is ar
 
 from __future__ import annotations
 
+import autograd
+import autograd.numpy as anp
 import numpy as np
 
 from ..manifold import StatisticalManifold
@@ -26,6 +28,20 @@ class OneParameterFamily(StatisticalManifold):
 
     def _metric(self, theta):
         return (self._dphi(theta[..., 0]) ** 2)[..., None, None]
+
+    def _log_dphi(self, t):
+        return anp.log(self._dphi(t))
+
+    def christoffel(self, p):
+        """``Γ = g′/(2g) = (log φ′)′`` (autograd of the closed-form ``φ′``, elementwise)."""
+        p = self._coords(p)
+        return autograd.elementwise_grad(self._log_dphi)(p[..., 0])[..., None, None, None]
+
+    def christoffel_derivative(self, p):
+        """``∂Γ/∂θ = (log φ′)″``."""
+        p = self._coords(p)
+        d2 = autograd.elementwise_grad(autograd.elementwise_grad(self._log_dphi))
+        return d2(p[..., 0])[..., None, None, None, None]
 
     def _phi_diff(self, t1, t2):
         return self._phi(t2) - self._phi(t1)

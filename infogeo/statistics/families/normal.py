@@ -50,6 +50,17 @@ class Normal(StatisticalManifold):
         out[..., 1, 1, 1] = -1.0 / s
         return out
 
+    def christoffel_derivative(self, p):
+        """Only ``∂/∂σ`` is non-zero: ``1/σ²``, ``−1/(2σ²)``, ``1/σ²`` for the entries
+        above."""
+        p = self._coords(p)
+        s2 = p[..., 1] ** 2
+        out = np.zeros((*p.shape[:-1], 2, 2, 2, 2))
+        out[..., 0, 0, 1, 1] = out[..., 0, 1, 0, 1] = 1.0 / s2
+        out[..., 1, 0, 0, 1] = -0.5 / s2
+        out[..., 1, 1, 1, 1] = 1.0 / s2
+        return out
+
     def _kl(self, t1, t2):
         m1, s1 = t1[..., 0], t1[..., 1]
         m2, s2 = t2[..., 0], t2[..., 1]
