@@ -35,7 +35,7 @@ class RiemannianGradientDescent:
     ----------
     manifold
         Any object with the manifold interface ``riemannian_gradient(x, egrad,
-        damping=λ)``, ``retract`` / ``exp``, ``belongs``, ``check_point`` and ``dim``.
+        damping=λ)``, ``retract`` / ``exp``, ``check_point`` and ``dim``.
     step_size : float, default 1.0
         Initial trial step of the Armijo search, or the fixed step when
         ``line_search=None``. On a statistical manifold step 1 is Fisher scoring.
@@ -73,14 +73,15 @@ class RiemannianGradientDescent:
 
     Notes
     -----
-    A step that would leave the domain (``manifold.belongs`` false, ``exp`` raising
-    ``ValueError``, or ``fun = +inf`` there) is halved until it stays inside, and
-    ``history["shortened"]`` marks it: iterates never leave the manifold.
+    A step that would leave the domain (``manifold.check_point`` failing, i.e.
+    ``belongs`` false, ``exp`` raising ``ValueError``, or ``fun = +inf`` there) is
+    halved until it stays inside, and ``history["shortened"]`` marks it: iterates never
+    leave the manifold.
     """
 
     def __init__(self, manifold, **options):
         check_option_names(options)
-        for name in ("dim", "riemannian_gradient", "belongs", "check_point"):
+        for name in ("dim", "riemannian_gradient", "check_point"):
             if not hasattr(manifold, name):
                 raise TypeError(
                     f"manifold must provide the manifold interface (missing {name!r}), got "
@@ -137,14 +138,16 @@ class RiemannianGradientDescent:
 
     def _make_trial(self, objective: Objective, x, d) -> Callable:
         update = getattr(self.manifold, self.retraction)
-        belongs = self.manifold.belongs
+        check_point = self.manifold.check_point
 
         def trial(t):
             shortened = False
             for _ in range(_MAX_HALVINGS):
                 try:
-                    x_new = np.asarray(update(x, -t * d), dtype=float)
-                    inside = bool(np.all(belongs(x_new)))
+                    # check_point raises ValueError off the domain (or for NaN/inf); it is
+                    # the same test as belongs() for one point, without its batch set-up
+                    x_new = np.asarray(check_point(update(x, -t * d), "x"), dtype=float)
+                    inside = x_new.shape == x.shape
                 except ValueError:
                     inside = False
                 if inside:
