@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import autograd
 import numpy as np
+from autograd import make_vjp
 
 from .._validation import as_float_array, as_points, as_vectors, check_positive_int
 from .linalg import solve_spd
@@ -147,18 +148,57 @@ class RiemannianManifold:
     def metric_derivative(self, p) -> np.ndarray:
         """Partial derivatives of the metric, ``D[..., a, b, c] = ∂G_ab / ∂p_c``.
 
-        Computed with autograd from :meth:`metric`, vectorized over the batch: the
-        Jacobian of ``Σ_batch G(p_batch)`` with respect to all points at once.
+        Computed with autograd from :meth:`metric`, vectorized over the batch: for each
+        entry ``a ≤ b`` of the (symmetric) metric, one gradient of ``Σ_batch G_ab``
+        with respect to all points at once (each point's metric depends on that point
+        only).
         """
         p = self._points(p)
-        batch = p.shape[:-1]
         flat = p.reshape(-1, self.dim)
+        out = np.empty((flat.shape[0], self.dim, self.dim, self.dim))
+        for a, b in self._upper_pairs():
+            g = autograd.grad(self._summed_entry(a, b))(flat)
+            out[:, a, b] = g
+            out[:, b, a] = g
+        return out.reshape(*p.shape[:-1], self.dim, self.dim, self.dim)
 
-        def summed_metric(points):
-            return autograd.numpy.sum(self.metric(points), axis=0)
+    def metric_second_derivative(self, p) -> np.ndarray:
+        """Second partial derivatives of the metric, ``D2[..., a, b, c, d] = ∂²G_ab/∂p_c∂p_d``.
 
-        jac = autograd.jacobian(summed_metric)(flat)  # (a, b, n, c)
-        return np.moveaxis(jac, 2, 0).reshape(*batch, self.dim, self.dim, self.dim)
+        Computed with autograd, vectorized over the batch: for each entry ``a ≤ b``,
+        the gradient ``x ↦ ∇ Σ_batch G_ab`` is recorded once and differentiated again
+        by one backward pass per coordinate ``c``.
+        """
+        p = self._points(p)
+        n = self.dim
+        D2 = self._metric_derivatives(p.reshape(-1, n))[1]
+        return D2.reshape(*p.shape[:-1], n, n, n, n)
+
+    def _metric_derivatives(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First and second metric derivatives on ``(N, dim)`` points, by autograd."""
+        n = self.dim
+        N = flat.shape[0]
+        D = np.empty((N, n, n, n))
+        D2 = np.empty((N, n, n, n, n))
+        for a, b in self._upper_pairs():
+            vjp, grad_ab = make_vjp(autograd.grad(self._summed_entry(a, b)))(flat)
+            D[:, a, b] = D[:, b, a] = grad_ab
+            for c in range(n):
+                seed = np.zeros((N, n))
+                seed[:, c] = 1.0
+                D2[:, a, b, c] = D2[:, b, a, c] = vjp(seed)
+        return D, D2
+
+    def _upper_pairs(self) -> list[tuple[int, int]]:
+        return [(a, b) for a in range(self.dim) for b in range(a, self.dim)]
+
+    def _summed_entry(self, a: int, b: int):
+        """``points ↦ Σ_n G_ab(points[n])``, autograd-traceable."""
+
+        def fun(points):
+            return autograd.numpy.sum(self.metric(points)[..., a, b])
+
+        return fun
 
     def christoffel(self, p) -> np.ndarray:
         """Christoffel symbols of the second kind, entry ``[..., k, i, j] = Γᵏᵢⱼ``.
@@ -170,6 +210,75 @@ class RiemannianManifold:
         D = self.metric_derivative(p)
         first_kind = 0.5 * (np.swapaxes(D, -1, -2) + D - np.moveaxis(D, -1, -3))
         return self._raise_index(p, first_kind)
+
+    def christoffel_derivative(self, p) -> np.ndarray:
+        """Derivatives of the Christoffel symbols, entry ``[..., k, i, j, l] = ∂Γᵏᵢⱼ/∂pˡ``.
+
+        With ``Γₗᵢⱼ = ½ (∂ᵢG_lj + ∂ⱼG_li − ∂ₗG_ij)`` (first kind) and ``Γᵏᵢⱼ = Gᵏˡ Γₗᵢⱼ``,
+
+        ``∂ₘΓᵏᵢⱼ = Gᵏˡ (∂ₘΓₗᵢⱼ − ∂ₘG_ls Γˢᵢⱼ)``,
+
+        with the first and second metric derivatives from autograd
+        (:meth:`metric_derivative`, :meth:`metric_second_derivative`) and ``Gᵏˡ``
+        applied by one batched linear solve. Used by the variational (Jacobi-field)
+        equations of the shooting method in :mod:`~infogeo.geometry.shooting` and by
+        the curvature tensors. Subclasses that know it in closed form override it.
+
+        If the metric cannot be traced by autograd (a ``TypeError``,
+        ``AttributeError`` or ``NotImplementedError`` from the tracing), it falls back
+        to central differences of :meth:`christoffel` with steps
+        ``h = ε^{1/3} max(1, |pˡ|)`` (about 1e-10 relative accuracy).
+        """
+        p = self._points(p)
+        try:
+            return self._connection_from_metric(p)[1]
+        except (TypeError, AttributeError, NotImplementedError):
+            return self._christoffel_derivative_fd(p)
+
+    def christoffel_and_derivative(self, p) -> tuple[np.ndarray, np.ndarray]:
+        """Both :meth:`christoffel` and :meth:`christoffel_derivative` at ``p``.
+
+        When neither is overridden, they share one evaluation of the metric and its
+        first derivatives; otherwise the (closed-form) overrides are called.
+        """
+        p = self._points(p)
+        cls = type(self)
+        if (
+            cls.christoffel is RiemannianManifold.christoffel
+            and cls.christoffel_derivative is RiemannianManifold.christoffel_derivative
+        ):
+            try:
+                return self._connection_from_metric(p)
+            except (TypeError, AttributeError, NotImplementedError):
+                pass
+        return self.christoffel(p), self.christoffel_derivative(p)
+
+    def _connection_from_metric(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(Γ, ∂Γ)`` from the metric and its first and second derivatives."""
+        n = self.dim
+        batch = p.shape[:-1]
+        D, D2 = self._metric_derivatives(p.reshape(-1, n))
+        D = D.reshape(*batch, n, n, n)
+        D2 = D2.reshape(*batch, n, n, n, n)
+        G = self.metric(p)
+        first = 0.5 * (np.swapaxes(D, -1, -2) + D - np.moveaxis(D, -1, -3))
+        gamma = np.linalg.solve(G, first.reshape(*batch, n, n * n)).reshape(first.shape)
+        # ∂ₘΓₗᵢⱼ = ½ (∂ₘ∂ᵢG_lj + ∂ₘ∂ⱼG_li − ∂ₘ∂ₗG_ij), layout [l, i, j, m]
+        d_first = 0.5 * (np.swapaxes(D2, -2, -3) + D2 - np.moveaxis(D2, -2, -4))
+        rhs = d_first - np.einsum("...lsm,...sij->...lijm", D, gamma)
+        d_gamma = np.linalg.solve(G, rhs.reshape(*batch, n, n**3)).reshape(*batch, n, n, n, n)
+        return gamma, d_gamma
+
+    def _christoffel_derivative_fd(self, p: np.ndarray) -> np.ndarray:
+        """Central differences of :meth:`christoffel` (fallback for untraceable metrics)."""
+        h = np.finfo(float).eps ** (1 / 3) * np.maximum(1.0, np.abs(p))
+        cols = []
+        for l in range(self.dim):
+            step = np.zeros_like(p)
+            step[..., l] = h[..., l]
+            diff = self.christoffel(p + step) - self.christoffel(p - step)
+            cols.append(diff / (2 * h[..., l, None, None, None]))
+        return np.stack(cols, axis=-1)
 
     def _raise_index(self, p, first_kind: np.ndarray) -> np.ndarray:
         """Apply ``G(p)⁻¹`` to the first index of ``first_kind[..., l, i, j]``."""
@@ -424,4 +533,3 @@ class RiemannianManifold:
                 w = high - low
                 cols.append(low + w * rng.uniform(0.05, 0.95, shape))
         return np.stack(cols, axis=-1)
-

@@ -34,8 +34,10 @@ class MetricManifold(RiemannianManifold):
     ``(n, dim)`` returning ``(n, dim, dim)``, e.g. ``anp.eye(2) / p[..., 1, None,
     None] ** 2``) or coordinates-first (``(dim, n) → (dim, dim, n)``), the batch is
     evaluated in one vectorized call, after a one-time check against point-by-point
-    evaluation; otherwise points are evaluated one at a time, which is much slower
-    for large batches (numerical ``exp``/``log`` evaluate it at every ODE step).
+    evaluation. Elementwise one-point formulas such as ``anp.eye(2) / p[1] ** 2`` are
+    also vectorized, by passing the coordinates as ``(dim, n, 1, 1)`` columns.
+    Otherwise points are evaluated one at a time, which is much slower for large
+    batches (numerical ``exp``/``log`` evaluate it at every ODE step).
 
     Examples
     --------
@@ -65,23 +67,36 @@ class MetricManifold(RiemannianManifold):
         self._check_spd(G[None], probe[None])
 
     def _check_spd(self, G: np.ndarray, p: np.ndarray) -> None:
-        if not np.all(np.isfinite(G)):
-            i = int(np.argwhere(~np.all(np.isfinite(G), axis=(-1, -2)))[0][0])
-            raise ValueError(f"metric(p) is not finite at p = {p[i]}: got {G[i]}")
+        """Raise ``ValueError`` at the first point where ``G`` (``(n, dim, dim)``) is
+        not finite, not symmetric or not positive definite."""
+        if G.shape != (p.shape[0], self.dim, self.dim):
+            raise ValueError(
+                f"metric(p) must return a ({self.dim}, {self.dim}) matrix per point, got "
+                f"shape {G.shape[1:]}"
+            )
+        finite = np.all(np.isfinite(G), axis=(-1, -2))
+        if not np.all(finite):
+            i = int(np.flatnonzero(~finite)[0])
+            raise ValueError(f"metric(p) must be finite, but at p = {p[i]} it is {G[i].tolist()}")
         asym = np.max(np.abs(G - np.swapaxes(G, -1, -2)), axis=(-1, -2))
         scale = np.max(np.abs(G), axis=(-1, -2))
         bad = asym > 1e-10 * np.maximum(scale, 1e-300)
         if np.any(bad):
-            i = int(np.argwhere(bad)[0][0])
-            raise ValueError(f"metric(p) must be symmetric, but at p = {p[i]} it is {G[i]}")
-        eig_min = np.linalg.eigvalsh(G)[..., 0]
-        bad = eig_min <= 0
-        if np.any(bad):
-            i = int(np.argwhere(bad)[0][0])
+            i = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"metric(p) must be positive definite, but at p = {p[i]} its smallest "
-                f"eigenvalue is {eig_min[i]:.3g}"
+                f"metric(p) must be symmetric, but at p = {p[i]} it is {G[i].tolist()}"
             )
+        try:
+            np.linalg.cholesky(G)
+            return
+        except np.linalg.LinAlgError:
+            pass
+        eig_min = np.linalg.eigvalsh(G)[..., 0]
+        i = int(np.argmin(eig_min))
+        raise ValueError(
+            f"metric(p) must be positive definite, but at p = {p[i]} its smallest "
+            f"eigenvalue is {eig_min[i]:.3g} (metric {G[i].tolist()})"
+        )
 
     def _batched(self, flat):
         """Evaluate the user metric on ``(n, dim)`` points, autograd-traceable."""
@@ -91,6 +106,8 @@ class MetricManifold(RiemannianManifold):
             return self._metric_fn(flat)
         if self._vectorized == "first":
             return anp.transpose(self._metric_fn(anp.transpose(flat)), (2, 0, 1))
+        if self._vectorized == "first-column":
+            return self._metric_fn(anp.transpose(flat)[:, :, None, None])
         return anp.stack([self._metric_fn(flat[i]) for i in range(flat.shape[0])])
 
     def _detect_vectorization(self) -> str | None:
@@ -98,8 +115,11 @@ class MetricManifold(RiemannianManifold):
 
         Tries coordinates-last ``(n, dim) → (n, dim, dim)`` (numpy style, e.g.
         ``anp.eye(2) / p[..., 1, None, None] ** 2``), then coordinates-first
-        ``(dim, n) → (dim, dim, n)``; either is used only if it reproduces the
-        point-by-point values on sample points.
+        ``(dim, n) → (dim, dim, n)`` (e.g. ``anp.array([[1, 0], [0, p[1]]])``), then
+        coordinates-first with two trailing unit axes, ``(dim, n, 1, 1) → (n, dim,
+        dim)``, which makes one-point formulas such as ``anp.eye(2) / p[1] ** 2``
+        broadcast over the batch; a layout is used only if it reproduces the
+        point-by-point values on sample points exactly (to 1e-13 relative).
         """
         n = 3
         sample = self.random_point(n, rng=np.random.default_rng(1))
@@ -107,6 +127,7 @@ class MetricManifold(RiemannianManifold):
         for layout, arg, to_last in (
             ("last", sample, lambda G: G),
             ("first", sample.T, lambda G: np.transpose(G, (2, 0, 1))),
+            ("first-column", sample.T[:, :, None, None], lambda G: G),
         ):
             try:
                 with np.errstate(all="ignore"):
@@ -118,9 +139,19 @@ class MetricManifold(RiemannianManifold):
         return None
 
     def metric(self, p):
-        if not isinstance(p, anp.numpy_boxes.ArrayBox):
+        """The user metric at ``p``, broadcast over the batch, shape ``(..., dim, dim)``.
+
+        On concrete (not autograd-traced) input the result is checked: finite,
+        symmetric (to 1e-10 relative) and positive definite (a batched Cholesky
+        factorization), with a ``ValueError`` naming the first bad point otherwise.
+        """
+        traced = isinstance(p, anp.numpy_boxes.ArrayBox)
+        if not traced:
             p = self._points(p)
         batch = p.shape[:-1]
         flat = anp.reshape(p, (-1, self.dim))
         G = self._batched(flat)
+        if not traced:
+            G = np.asarray(G, dtype=float)
+            self._check_spd(G, np.asarray(flat))
         return anp.reshape(G, (*batch, self.dim, self.dim))

@@ -1,0 +1,396 @@
+"""The geodesic boundary-value problem: ``log_p(q)`` by Newton shooting.
+
+Given pairs of points ``p, q`` (batched, coordinates last), find the initial velocity
+``v`` with ``exp_p(v) = q``, i.e. a root of the shooting map ``F(v) = γ_v(1) − q``
+where ``γ_v`` solves ``γ̈ᵏ + Γᵏᵢⱼ γ̇ⁱ γ̇ʲ = 0``, ``γ(0) = p``, ``γ̇(0) = v``.
+
+Method
+------
+1. **Newton shooting with Jacobi fields.** The Jacobian ``∂γ(1)/∂v`` comes from the
+   variational equations integrated alongside the geodesic: with ``J = ∂x/∂v₀`` and
+   ``K = ∂ẋ/∂v₀``,
+
+   ``J̇ = K``,  ``K̇ = A J + C K``,  ``J(0) = 0``, ``K(0) = I``,
+
+   ``Aᵏₗ = −∂ₗΓᵏᵢⱼ ẋⁱ ẋʲ`` (from :meth:`~RiemannianManifold.christoffel_derivative`),
+   ``Cᵏⱼ = −(Γᵏᵢⱼ + Γᵏⱼᵢ) ẋⁱ``. The whole batch of pairs (state ``x, ẋ, J, K`` per
+   pair) is one ODE system for DOP853, so the Christoffel symbols are evaluated for
+   every pair in one vectorized call. The start is the straight-line guess
+   ``v₀ = q − p``. A Newton step that leaves the domain or does not decrease the
+   residual is halved (up to ``max_halvings`` times) before it is accepted.
+
+   Newton runs in two phases: first with the variational system integrated at the
+   loose tolerance ``coarse_tol`` until the residual is below ``1e-5`` (relative, see
+   below), then at the manifold's tight tolerances (``ode_rtol``, ``ode_atol``,
+   default 1e-12), where the residual comes from the geodesic alone and the last
+   Jacobian is reused while it contracts the residual at least tenfold per step (it
+   is recomputed at the tight tolerance otherwise). The Jacobian only steers Newton;
+   the answer is certified by the tight residual.
+
+2. **Verification.** A pair is solved when its endpoint residual, integrated at the
+   tight tolerance, satisfies
+
+   ``‖γ_v(1) − q‖₂ ≤ tol · max(‖q − p‖₂, 1e-4 · max(1, ‖q‖₂))``
+
+   with ``tol = manifold.log_tol`` (default 1e-10), so ``v`` and the distance are
+   accurate to about ``tol`` relative (distances to 1e-9 relative) for all but
+   extremely close pairs, whose accuracy is limited by the floating-point spacing
+   of the coordinates themselves.
+
+3. **Fallback.** Pairs that fail (the shooting map cannot be integrated, the
+   Jacobian is singular, or backtracking stalls) are solved by collocation with
+   :func:`scipy.integrate.solve_bvp` (straight-line initial mesh, analytic Jacobian
+   from the Christoffel symbols and their derivatives), whose initial velocity then
+   restarts Newton. Pairs that still fail raise :class:`~infogeo.ConvergenceError`
+   carrying the per-pair residuals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.integrate import solve_bvp, solve_ivp
+
+from ..exceptions import ConvergenceError
+
+__all__ = ["solve_log"]
+
+#: Phase-one target on the relative residual before switching to tight tolerances.
+_SWITCH = 1e-5
+#: Largest Newton step relative to ``max(‖v‖, ‖q − p‖)`` (before halving).
+_MAX_STEP = 0.5
+#: Floor of the residual scale, relative to ``max(1, ‖q‖)`` (see module docstring).
+_SCALE_FLOOR = 1e-4
+
+
+class _IntegrationFailed(Exception):
+    pass
+
+
+def solve_log(
+    manifold,
+    p,
+    q,
+    *,
+    tol: float | None = None,
+    max_iter: int = 50,
+    max_halvings: int = 20,
+    coarse_tol: float = 1e-8,
+    fallback: bool = True,
+) -> np.ndarray:
+    """Riemannian logarithm ``log_p(q)`` by Newton shooting, batched.
+
+    Parameters
+    ----------
+    manifold : RiemannianManifold
+        Supplies ``christoffel``, ``christoffel_and_derivative``, ``belongs``,
+        ``ode_rtol``, ``ode_atol`` and ``log_tol``.
+    p, q : array_like, shape ``(..., dim)``
+        Start and end points (broadcast against each other), already validated.
+    tol : float, optional
+        Relative endpoint tolerance (default ``manifold.log_tol``, 1e-10); see the
+        module docstring for the exact criterion.
+    max_iter : int
+        Newton iterations per phase.
+    max_halvings : int
+        Step halvings before a Newton step is given up for a pair.
+    coarse_tol : float
+        ``rtol`` and ``atol`` of the phase-one integrations.
+    fallback : bool
+        Try :func:`scipy.integrate.solve_bvp` for the pairs that shooting cannot solve.
+
+    Returns
+    -------
+    v : ndarray, shape ``(..., dim)``
+        Initial velocities with ``exp_p(v) = q``.
+
+    Raises
+    ------
+    ConvergenceError
+        If some pair cannot be solved to ``tol``; ``residual`` holds the relative
+        endpoint residual of every pair (``inf`` where the geodesic could not be
+        integrated), ``tolerance`` the tolerance.
+    """
+    tol = manifold.log_tol if tol is None else float(tol)
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    p, q = np.broadcast_arrays(p, q)
+    batch, dim = p.shape[:-1], p.shape[-1]
+    P = p.reshape(-1, dim).copy()
+    Q = q.reshape(-1, dim).copy()
+    solver = _Shooter(manifold, tol, max_iter, max_halvings, coarse_tol)
+    V, rho = solver.solve(P, Q, Q - P)
+    bad = ~(rho <= tol)
+    if np.any(bad) and fallback:
+        idx = np.flatnonzero(bad)
+        for i in idx:
+            guess = _bvp_guess(manifold, P[i], Q[i])
+            if guess is None:
+                continue
+            v_i, rho_i = solver.solve(P[i : i + 1], Q[i : i + 1], guess[None])
+            if rho_i[0] < rho[i] or not np.isfinite(rho[i]):
+                V[i], rho[i] = v_i[0], rho_i[0]
+        bad = ~(rho <= tol)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        where = np.unravel_index(i, batch) if batch else ()
+        cause = f" (last integration error: {solver.last_error})" if solver.last_error else ""
+        raise ConvergenceError(
+            f"log/dist on {manifold!r}: the geodesic boundary-value problem could not be "
+            f"solved to the relative endpoint tolerance {tol:g} for {int(bad.sum())} of "
+            f"{bad.size} pair(s); first failure at batch index {tuple(map(int, where))}, "
+            f"p = {P[i]}, q = {Q[i]}, residual {rho[i]:.3g}{cause}. No geodesic inside "
+            "the domain may join them, or the chart may be singular along the way.",
+            residual=rho.reshape(batch),
+            tolerance=tol,
+        )
+    return V.reshape(*batch, dim)
+
+
+class _Shooter:
+    """Damped Newton shooting on a batch of pairs (see the module docstring)."""
+
+    def __init__(self, manifold, tol, max_iter, max_halvings, coarse_tol):
+        self.m = manifold
+        self.tol = tol
+        self.max_iter = max_iter
+        self.max_halvings = max_halvings
+        self.coarse = (coarse_tol, coarse_tol)
+        self.tight = (manifold.ode_rtol, manifold.ode_atol)
+        self.last_error = None
+
+    # -------------------------------------------------------------- driver
+    def solve(self, P, Q, V):
+        """Return ``(V, rho)``: velocities and relative tight residuals per pair."""
+        B = P.shape[0]
+        V = np.array(V, dtype=float)
+        dist = np.linalg.norm(Q - P, axis=-1)
+        self.scale = np.maximum(dist, _SCALE_FLOOR * np.maximum(1.0, np.linalg.norm(Q, axis=-1)))
+        # phase one: coarse variational Newton down to _SWITCH
+        X1, J, ok = self.shoot(P, V, True, self.coarse)
+        rho = self._rho(X1, Q, ok, np.arange(B))
+        J[~ok] = np.nan
+        V, _, J, _ = self.newton(P, Q, V, X1 - Q, rho, J, _SWITCH, self.coarse, reuse=False)
+        # phase two: tight residual; reuse J while it contracts well
+        X1, _, ok = self.shoot(P, V, False, self.tight)
+        rho = self._rho(X1, Q, ok, np.arange(B))
+        V, rho, J, _ = self.newton(P, Q, V, X1 - Q, rho, J, self.tol, self.tight, reuse=True)
+        return V, rho
+
+    def _rho(self, X1, Q, ok, idx):
+        rho = np.linalg.norm(X1 - Q, axis=-1) / self.scale[idx]
+        rho[~ok] = np.inf
+        return rho
+
+    def newton(self, P, Q, V, R, rho, J, target, tols, reuse):
+        """Damped Newton until ``rho <= target`` (per pair).
+
+        With ``reuse`` the residuals are integrated without the variational part and
+        ``J`` is only recomputed (with the variational system at ``tols``) for pairs
+        whose last step contracted the residual less than tenfold.
+        """
+        B = P.shape[0]
+        failed = ~np.isfinite(rho)
+        J_fresh = np.zeros(B, dtype=bool)
+        need_J = ~np.all(np.isfinite(J.reshape(B, -1)), axis=1) & ~failed
+        for _ in range(self.max_iter):
+            if reuse and np.any(need_J & (rho > target)):
+                idx = np.flatnonzero(need_J & (rho > target))
+                X1, Jn, ok = self.shoot(P[idx], V[idx], True, tols)
+                J[idx] = Jn
+                R[idx] = X1 - Q[idx]
+                rho[idx] = self._rho(X1, Q[idx], ok, idx)
+                J_fresh[idx] = True
+                need_J[idx] = False
+                failed[idx[~ok]] = True
+            active = np.flatnonzero(~failed & (rho > target))
+            if active.size == 0:
+                break
+            delta, good = _newton_steps(J[active], R[active])
+            if reuse:
+                # a singular reused Jacobian: recompute it before giving up
+                stale = active[~good & ~J_fresh[active]]
+                need_J[stale] = True
+                failed[active[~good & J_fresh[active]]] = True
+            else:
+                failed[active[~good]] = True
+            active, delta = active[good], delta[good]
+            # trust region: a step may change v by at most _MAX_STEP · max(‖v‖, ‖q − p‖)
+            radius = _MAX_STEP * np.maximum(
+                np.linalg.norm(V[active], axis=-1), np.linalg.norm(Q[active] - P[active], axis=-1)
+            )
+            step = np.linalg.norm(delta, axis=-1)
+            alpha = np.minimum(1.0, radius / np.maximum(step, 1e-300))
+            pending = np.arange(active.size)
+            old_rho = rho[active].copy()
+            for _h in range((3 if reuse else self.max_halvings) + 1):
+                idx = active[pending]
+                trial = V[idx] + alpha[pending, None] * delta[pending]
+                X1, Jn, ok = self.shoot(P[idx], trial, not reuse, tols)
+                rho_t = self._rho(X1, Q[idx], ok, idx)
+                accept = rho_t <= (1.0 - 1e-4 * alpha[pending]) * rho[idx]
+                acc_idx = idx[accept]
+                V[acc_idx] = trial[accept]
+                R[acc_idx] = X1[accept] - Q[acc_idx]
+                rho[acc_idx] = rho_t[accept]
+                if not reuse:
+                    J[acc_idx] = Jn[accept]
+                pending = pending[~accept]
+                alpha[pending] *= 0.5
+                if pending.size == 0:
+                    break
+            stalled = active[pending]
+            if reuse:
+                contracted = rho[active] <= 0.1 * old_rho
+                redo = active[~contracted & (rho[active] > target)]
+                give_up = redo[J_fresh[redo] & np.isin(redo, stalled)]
+                failed[give_up] = True
+                refresh = redo[~J_fresh[redo]]
+                need_J[refresh] = True
+                J_fresh[active] = False
+                J_fresh[give_up] = True
+            else:
+                failed[stalled] = True
+        return V, rho, J, failed
+
+    # -------------------------------------------------------------- shooting map
+    def shoot(self, P, V, variational, tols):
+        """Integrate to ``t = 1``: ``(x(1), J(1) or None, ok)`` per pair.
+
+        A batch whose integration fails is bisected until the failing pairs are
+        isolated; those get ``ok = False``.
+        """
+        B, d = P.shape
+        if B == 0:
+            return np.empty((0, d)), np.empty((0, d, d)), np.zeros(0, dtype=bool)
+        try:
+            X1, J1, ok = _integrate(self.m, P, V, variational, *tols)
+        except _IntegrationFailed as exc:
+            self.last_error = str(exc)
+            if B == 1:
+                return np.full((1, d), np.nan), np.full((1, d, d), np.nan), np.zeros(1, bool)
+            h = B // 2
+            a = self.shoot(P[:h], V[:h], variational, tols)
+            b = self.shoot(P[h:], V[h:], variational, tols)
+            return tuple(np.concatenate([x, y]) for x, y in zip(a, b))
+        return X1, J1, ok
+
+
+def _newton_steps(J, R):
+    """Newton steps ``δ = −J⁻¹ R`` (``R = x(1) − q``), batched; ``good`` marks pairs
+    whose Jacobian is usable (finite and with condition number below 1e13)."""
+    B, d = R.shape
+    finite = np.all(np.isfinite(J.reshape(B, -1)), axis=1)
+    Jsafe = np.where(finite[:, None, None], J, np.eye(d))
+    with np.errstate(all="ignore"):
+        cond = np.linalg.cond(Jsafe)
+    good = finite & np.isfinite(cond) & (cond < 1e13) & np.all(np.isfinite(R), axis=1)
+    Jsafe = np.where(good[:, None, None], Jsafe, np.eye(d))
+    Rsafe = np.where(good[:, None], R, 0.0)
+    return -np.linalg.solve(Jsafe, Rsafe[..., None])[..., 0], good
+
+
+def _integrate(manifold, P, V, variational, rtol, atol):
+    """One DOP853 solve of the (variational) geodesic system for the whole batch."""
+    B, d = P.shape
+    m = 2 * d + (2 * d * d if variational else 0)
+    y0 = np.zeros((B, m))
+    y0[:, :d] = P
+    y0[:, d : 2 * d] = V
+    if variational:
+        y0[:, 2 * d + d * d :] = np.eye(d).ravel()  # K(0) = I
+    poisoned = np.zeros(B, dtype=bool)
+
+    def rhs(_t, y):
+        Y = y.reshape(B, m)
+        x, xd = Y[:, :d], Y[:, d : 2 * d]
+        inside = manifold.belongs(x) & np.all(np.isfinite(xd), axis=1)
+        xs = np.where(inside[:, None], x, P)
+        vs = np.where(inside[:, None], xd, 0.0)
+        out = np.zeros_like(Y)
+        with np.errstate(all="ignore"):
+            if variational:
+                gamma, dgamma = manifold.christoffel_and_derivative(xs)
+            else:
+                gamma = manifold.christoffel(xs)
+            out[:, :d] = vs
+            out[:, d : 2 * d] = -np.einsum("nkij,ni,nj->nk", gamma, vs, vs)
+            if variational:
+                Jm = Y[:, 2 * d : 2 * d + d * d].reshape(B, d, d)
+                Km = Y[:, 2 * d + d * d :].reshape(B, d, d)
+                A = -np.einsum("nkijl,ni,nj->nkl", dgamma, vs, vs)
+                C = -(np.einsum("nkij,ni->nkj", gamma, vs) + np.einsum("nkij,nj->nki", gamma, vs))
+                out[:, 2 * d : 2 * d + d * d] = Km.reshape(B, -1)
+                out[:, 2 * d + d * d :] = (A @ Jm + C @ Km).reshape(B, -1)
+        finite = np.all(np.isfinite(out), axis=1)
+        poisoned[inside & ~finite] = True
+        out[~(inside & finite)] = 0.0
+        return out.ravel()
+
+    if variational:
+        atol_vec = np.empty((B, m))
+        atol_vec[:, : 2 * d] = atol
+        atol_vec[:, 2 * d :] = max(atol, 1e-8)
+        atol_arg = atol_vec.ravel()
+    else:
+        atol_arg = atol
+    try:
+        sol = solve_ivp(rhs, (0.0, 1.0), y0.ravel(), method="DOP853", rtol=rtol, atol=atol_arg)
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        raise _IntegrationFailed(str(exc)) from exc
+    if sol.status != 0:
+        raise _IntegrationFailed(sol.message)
+    Y1 = sol.y[:, -1].reshape(B, m)
+    X1 = Y1[:, :d]
+    ok = np.all(np.isfinite(Y1), axis=1) & ~poisoned
+    ok &= manifold.belongs(np.where(ok[:, None], X1, P))
+    J1 = Y1[:, 2 * d : 2 * d + d * d].reshape(B, d, d) if variational else None
+    return X1, J1, ok
+
+
+def _bvp_guess(manifold, p, q, tol: float = 1e-8, max_nodes: int = 20000):
+    """Initial velocity of the geodesic from ``p`` to ``q`` by collocation, or None.
+
+    Solves ``ẋ = w, ẇ = −Γ(x)[w, w]``, ``x(0) = p``, ``x(1) = q`` with
+    :func:`scipy.integrate.solve_bvp` from the straight line, with the analytic
+    Jacobian of the right-hand side.
+    """
+    d = p.size
+
+    def safe(x, w):
+        inside = manifold.belongs(x)
+        return np.where(inside[:, None], x, p), np.where(inside[:, None], w, 0.0)
+
+    def fun(_t, y):
+        x, w = safe(y[:d].T, y[d:].T)
+        with np.errstate(all="ignore"):
+            acc = -np.einsum("nkij,ni,nj->nk", manifold.christoffel(x), w, w)
+        return np.vstack([w.T, acc.T])
+
+    def fun_jac(_t, y):
+        x, w = safe(y[:d].T, y[d:].T)
+        with np.errstate(all="ignore"):
+            gamma, dgamma = manifold.christoffel_and_derivative(x)
+        A = -np.einsum("nkijl,ni,nj->nkl", dgamma, w, w)
+        C = -(np.einsum("nkij,ni->nkj", gamma, w) + np.einsum("nkij,nj->nki", gamma, w))
+        n = x.shape[0]
+        jac = np.zeros((n, 2 * d, 2 * d))
+        jac[:, :d, d:] = np.eye(d)
+        jac[:, d:, :d] = A
+        jac[:, d:, d:] = C
+        return np.moveaxis(jac, 0, -1)
+
+    def bc(ya, yb):
+        return np.concatenate([ya[:d] - p, yb[:d] - q])
+
+    t = np.linspace(0.0, 1.0, 21)
+    y_init = np.vstack([p[:, None] + np.outer(q - p, t), np.repeat((q - p)[:, None], t.size, 1)])
+    try:
+        with np.errstate(all="ignore"):
+            sol = solve_bvp(fun, bc, t, y_init, fun_jac=fun_jac, tol=tol, max_nodes=max_nodes)
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    if not sol.success or not np.all(np.isfinite(sol.y)):
+        return None
+    if not np.all(manifold.belongs(sol.y[:d].T)):
+        return None
+    return sol.y[d:, 0].copy()
