@@ -81,6 +81,9 @@ class _EuclideanOn(ig.Euclidean):
     def belongs(self, p):
         return self.family.belongs(p)
 
+    def check_point(self, p, name="p"):
+        return self.family.check_point(p, name)
+
 
 def test_predictive_model_logistic_regression_matches_statsmodels():
     rng = np.random.default_rng(0)
