@@ -31,11 +31,13 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
 
     Be = ig.Beta()  # coordinates (a, b)
+    # On the diagonal a = b the straight segment is itself a geodesic (by the symmetry
+    # a <-> b of the family); off it, geodesics bend towards smaller a and b.
     pairs = [((1.5, 5.0), (5.0, 1.5)), ((2.0, 2.0), (8.0, 8.0)), ((0.8, 1.2), (6.0, 3.0))]
     t = np.linspace(0.0, 1.0, 60)
 
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.5, 5.2))
-    print(f"{'from':>12s} {'to':>12s} {'geodesic':>9s} {'straight line':>14s} {'ratio':>6s}")
+    print(f"{'from':>14s} {'to':>14s} {'geodesic':>9s} {'straight line':>14s} {'ratio':>6s}")
     colors = plt.cm.viridis(np.linspace(0.0, 0.8, len(pairs)))
     for (p, q), color in zip(pairs, colors):
         p, q = np.array(p), np.array(q)
@@ -51,7 +53,8 @@ def main() -> None:
         poly = Be.curve_length(geo(np.linspace(0, 1, 400)))
         assert abs(poly - geo.length) < 1e-3 * geo.length
         print(
-            f"{tuple(p)!s:>12s} {tuple(q)!s:>12s} {geo.length:9.4f} {line:14.4f}"
+            f"{f'Beta({p[0]:g}, {p[1]:g})':>14s} {f'Beta({q[0]:g}, {q[1]:g})':>14s}"
+            f" {geo.length:9.4f} {line:14.4f}"
             f" {line / geo.length:6.3f}"
         )
         ax.plot(*path.T, color=color, lw=2.2)
@@ -79,7 +82,7 @@ def main() -> None:
         )
     ax2.set_xlabel("x")
     ax2.set_ylabel("density")
-    ax2.set_title(f"Along the geodesic Beta{tuple(p)} → Beta{tuple(q)}")
+    ax2.set_title(f"Along the geodesic Beta({p[0]:g}, {p[1]:g}) → Beta({q[0]:g}, {q[1]:g})")
     ax2.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "beta_geodesics.png", dpi=110)

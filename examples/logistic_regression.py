@@ -47,7 +47,7 @@ def main() -> None:
 
     start = time.perf_counter()
     plain = ig.minimize(
-        model.nll, w0, ig.Euclidean(3), grad=model.nll_grad, gtol=1e-10, max_iter=3000
+        model.nll, w0, ig.Euclidean(3), grad=model.nll_grad, gtol=1e-10, max_iter=1000
     )
     t_plain = time.perf_counter() - start
 
