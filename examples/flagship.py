@@ -271,7 +271,8 @@ def main() -> None:
     fig.savefig(out / "normal_geodesics.png", dpi=120)
     plt.close(fig)
 
-    print(f"\nwrote {', '.join(sorted(p.name for p in out.glob('*.png')))} to {out}/")
+    written = ["natural_gradient.png", "kl_trust_region.png", "normal_geodesics.png"]
+    print(f"\nwrote {', '.join(written)} to {out}/")
 
 
 if __name__ == "__main__":

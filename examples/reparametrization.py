@@ -70,7 +70,7 @@ def main() -> None:
     # mapped by the chart change: v_B = J⁻¹ v_A with J = ∂(μ, σ)/∂(μ, s) = diag(1, σ).
     v_b = geo_a.velocity / np.array([1.0, p[1]])
     geo_b = chart_b.geodesic(to_log(p), velocity=v_b)
-    t = np.linspace(0, 1, 80)
+    t = np.linspace(0, 1, 40)
     pts_a, pts_b = geo_a(t), from_log(geo_b(t))
     line_a = N.curve_length(np.linspace(p, q, 400))
     line_b = chart_b.curve_length(np.linspace(to_log(p), to_log(q), 400))
@@ -102,9 +102,9 @@ def main() -> None:
     nat_b = from_log(
         descent_path(loss_b, to_log(x0), chart_b, step_size=0.05, max_iter=120, **fixed)
     )
-    pl_a = descent_path(loss_a, x0, ig.Euclidean(2), step_size=0.02, max_iter=600, **fixed)
+    pl_a = descent_path(loss_a, x0, ig.Euclidean(2), step_size=0.02, max_iter=300, **fixed)
     pl_b = from_log(
-        descent_path(loss_b, to_log(x0), ig.Euclidean(2), step_size=0.02, max_iter=600, **fixed)
+        descent_path(loss_b, to_log(x0), ig.Euclidean(2), step_size=0.02, max_iter=300, **fixed)
     )
     n = min(len(nat_a), len(nat_b))
     gap = np.max(np.linalg.norm(nat_a[:n] - nat_b[:n], axis=-1))

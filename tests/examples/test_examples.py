@@ -40,22 +40,51 @@ FLAGSHIP_ROW = re.compile(
 )
 
 
-def run_example(name: str, tmp_path: pathlib.Path) -> tuple[str, pathlib.Path]:
-    script = EXAMPLES / f"{name}.py"
-    if not script.exists():
-        pytest.skip(f"examples/{name}.py does not exist yet")
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def example_runs(tmp_path_factory):
+    """Start every example at once (they are independent), then collect the results:
+    name -> (returncode, stdout, stderr, output folder), or None if the script is absent."""
     env = dict(os.environ, MPLBACKEND="Agg", GEOMSTATS_BACKEND="numpy")
-    proc = subprocess.run(
-        [sys.executable, str(script), "--output-dir", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
-    assert proc.returncode == 0, f"{name} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout, out
+    procs = {}
+    for name in EXPECTED:
+        script = EXAMPLES / f"{name}.py"
+        if not script.exists():
+            procs[name] = None
+            continue
+        work = tmp_path_factory.mktemp(name)
+        out = work / "out"
+        proc = subprocess.Popen(
+            [sys.executable, str(script), "--output-dir", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=work,
+        )
+        procs[name] = (proc, out)
+    results = {}
+    for name, entry in procs.items():
+        if entry is None:
+            results[name] = None
+            continue
+        proc, out = entry
+        try:
+            stdout, stderr = proc.communicate(timeout=180)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, stderr = proc.communicate()
+            stderr += "\n(timed out after 180 s)"
+        results[name] = (proc.returncode, stdout, stderr, out)
+    return results
+
+
+def run_example(name: str, example_runs) -> tuple[str, pathlib.Path]:
+    result = example_runs[name]
+    if result is None:
+        pytest.skip(f"examples/{name}.py does not exist yet")
+    returncode, stdout, stderr, out = result
+    assert returncode == 0, f"{name} failed:\n{stdout}\n{stderr}"
+    return stdout, out
 
 
 def check_png(path: pathlib.Path) -> None:
@@ -70,8 +99,8 @@ def check_png(path: pathlib.Path) -> None:
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
-def test_example_runs_and_writes_its_plots(name, tmp_path):
-    stdout, out = run_example(name, tmp_path)
+def test_example_runs_and_writes_its_plots(name, example_runs):
+    stdout, out = run_example(name, example_runs)
     pngs, phrases = EXPECTED[name]
     if pngs is None:  # not ours: whatever PNGs it writes must be real images
         pngs = [p.name for p in out.glob("*.png")]
