@@ -34,7 +34,7 @@ N = 1000
 SEED = 20261125
 TOL = 1e-8
 REPEATS = 5
-GD_MAX_ITER = 200_000
+GD_MAX_ITER = 20_000
 
 
 class Converged(Exception):

@@ -202,7 +202,9 @@ class RiemannianGradientDescent:
         bar = _progress_bar(self.options["max_iter"]) if self.progress else None
         try:
             while stop is None:
-                ctx = StepContext(x, f, g, d, slope, lam, self._make_trial(objective, x, d))
+                ctx = StepContext(
+                    x, f, g, d, slope, lam, self._make_trial(objective, x, d), objective.gradient
+                )
                 step: Step = rule(ctx)
                 nit += 1
                 if step.failure is not None:
@@ -211,7 +213,7 @@ class RiemannianGradientDescent:
                 step_length = step.t * np.sqrt(slope) if step.accepted else 0.0
                 if step.accepted:
                     x, f = step.x, step.fun
-                    g = objective.gradient(x)
+                    g = objective.gradient(x) if step.egrad is None else step.egrad
                 lam = rule.damping
                 d, slope = self._direction(x, g, lam)
                 grad_norm = np.sqrt(slope)

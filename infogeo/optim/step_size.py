@@ -39,7 +39,8 @@ class Step:
     ``fun`` the new point and its value, ``shortened`` whether the step was cut to
     stay in the domain, ``accepted`` whether the loop should move there, and
     ``failure`` a reason when no acceptable step exists (the run then ends with
-    ``success=False``).
+    ``success=False``); ``egrad`` the Euclidean gradient at ``x`` if the rule
+    computed it (the loop then reuses it).
     """
 
     t: float
@@ -48,6 +49,7 @@ class Step:
     shortened: bool = False
     accepted: bool = True
     failure: str | None = None
+    egrad: np.ndarray | None = None
 
 
 @dataclass
@@ -78,6 +80,7 @@ class StepContext:
     slope: float
     damping: float
     trial: Callable
+    gradient: Callable
 
 
 class StepRule:
@@ -134,11 +137,16 @@ class ArmijoBacktracking(StepRule):
     """Backtracking until the Armijo sufficient-decrease condition holds.
 
     Starting from ``t = initial`` (1 gives Fisher scoring on a statistical manifold),
-    ``t ← shrink·t`` until ``f(R_x(−t d)) ≤ f(x) − c₁ t ∇fᵀd``. When the promised
-    decrease ``c₁ t ∇fᵀd`` of the initial (uncut) trial step is below the rounding
-    error of ``f`` (``16 ε |f|``), the test cannot be decided in floating point, and
-    that step is accepted if it does not increase ``f`` beyond the rounding error
-    (this lets Fisher scoring reach tight ``gtol``); backtracked steps never are.
+    ``t ← shrink·t`` until ``f(R_x(−t d)) ≤ f(x) − c₁ t ∇fᵀd``.
+
+    When the decrease promised by the initial step, ``c₁ t ∇fᵀd``, is below the
+    rounding error of ``f`` (``16 ε |f|``), values cannot decide the test, and the
+    approximate Armijo condition of Hager & Zhang (SIAM J. Optim. 16, 2005) is used
+    instead: ``f`` has not risen beyond rounding, and the slope along the step,
+    ``φ′(t) ≈ −∇f(x_t)ᵀd``, satisfies ``φ′(t) ≤ (1 − 2c₁) ∇fᵀd`` (exact sufficient
+    decrease for a quadratic). This lets the iteration reach a tight ``gtol`` instead
+    of stalling at rounding level.
+
     After ``max_backtracks`` reductions the rule reports failure: ``fun`` cannot be
     decreased along ``−d``.
     """
@@ -165,17 +173,21 @@ class ArmijoBacktracking(StepRule):
         t = self.initial
         shortened = False
         noise = 16 * _EPS * abs(ctx.fun)
-        for k in range(self.max_backtracks + 1):
+        # values cannot decide the test below rounding: use the slope instead
+        by_slope = self.c1 * t * ctx.slope < noise
+        for _ in range(self.max_backtracks + 1):
             t, x, f, cut = ctx.trial(t)
             shortened |= cut
             if x is None:
                 return self._out_of_domain(ctx)
             promised = self.c1 * t * ctx.slope
-            if f <= ctx.fun - promised:
-                return Step(t, x, f, shortened)
-            if k == 0 and not cut and promised < noise and f <= ctx.fun + noise:
-                # the full step's promised decrease is below rounding: undecidable, accept
-                return Step(t, x, f, shortened)
+            if not by_slope:
+                if f <= ctx.fun - promised:
+                    return Step(t, x, f, shortened)
+            elif f <= ctx.fun + noise:
+                g = ctx.gradient(x)
+                if -float(np.dot(g, ctx.direction)) <= (1.0 - 2.0 * self.c1) * ctx.slope:
+                    return Step(t, x, f, shortened, egrad=g)
             t *= self.shrink
         return Step(
             0.0,

@@ -228,3 +228,19 @@ def test_step_rule_instances_can_be_passed():
 def test_bad_rule_parameters(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_armijo_reaches_tight_gtol_below_rounding_of_fun():
+    """f = 10⁶ + ½xᵀAx: once ½‖∇f‖² is below the rounding of f (≈ 4e-9) values cannot tell a
+    decrease; the slope-based test carries the run on to gtol = 1e-10."""
+    A = np.diag([1.0, 4.0])
+    res = minimize(
+        lambda x: 1e6 + 0.5 * x @ A @ x,
+        np.ones(2),
+        ig.Euclidean(2),
+        grad=lambda x: A @ x,
+        gtol=1e-10,
+        max_iter=500,
+    )
+    assert res.success, res.message
+    assert np.max(np.abs(res.x)) <= 1e-10
