@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import autograd.numpy as anp
 import numpy as np
+import scipy.linalg.blas
 import scipy.special
 
 from .._validation import as_float_array, check_positive
@@ -63,6 +64,13 @@ def _sigmoid(z):
     return anp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _weighted_gram(XT: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``Σᵢ sᵢ xᵢxᵢᵀ = (XT·√s)(XT·√s)ᵀ`` for ``s ≥ 0`` by one BLAS ``syrk`` (half the
+    flops of a general product); ``XT`` is the ``(d, n)`` C-contiguous transpose."""
+    upper = scipy.linalg.blas.dsyrk(1.0, XT * np.sqrt(s))
+    return np.triu(upper) + np.triu(upper, 1).T
+
+
 def _try_family(name: str, *args):
     """The statistics family ``name`` when infogeo.statistics provides it, else None."""
     try:
@@ -94,6 +102,12 @@ class _CanonicalGLM(PredictiveModel):
         if self.y.ndim != 1:
             raise ValueError(f"y must be a 1-d array of n targets, got shape {self.y.shape}")
         self._output_width = 1
+        self._XT = np.ascontiguousarray(self.X.T)  # (d, n): 3-4x faster Gram products
+
+    def subset(self, index):
+        out = super().subset(index)
+        out._XT = np.ascontiguousarray(out.X.T)
+        return out
 
     def _check_support(self) -> None:
         self._check_targets(self.y)
@@ -118,7 +132,7 @@ class _CanonicalGLM(PredictiveModel):
         z = self.X @ w
         mu = np.asarray(self._mean(z))
         self._check_finite(mu, "the fitted means μ(Xw)")
-        g = self.X.T @ (mu - self.y) / (self.n_samples * self._scale)
+        g = self._XT @ (mu - self.y) / (self.n_samples * self._scale)
         return g + self.l2 * w if self.l2 else g
 
     @staticmethod
@@ -144,7 +158,7 @@ class _CanonicalGLM(PredictiveModel):
     def _metric_single(self, w):
         s = np.asarray(self._variance(self.X @ w)) / self._scale
         self._check_finite(s, "the GLM weights s(Xw)")
-        G = (self.X * s[:, None]).T @ self.X / self.n_samples
+        G = _weighted_gram(self._XT, s) / self.n_samples
         if self.l2:
             G[np.diag_indices(self.dim)] += self.l2
         return G
@@ -152,17 +166,17 @@ class _CanonicalGLM(PredictiveModel):
     def _fvp_operator(self, w):
         s = np.asarray(self._variance(self.X @ w)) / self._scale
         self._check_finite(s, "the GLM weights s(Xw)")
-        X, n, l2 = self.X, self.n_samples, self.l2
+        X, XT, n, l2 = self.X, self._XT, self.n_samples, self.l2
 
         def product(v):
-            out = X.T @ (s * (X @ v)) / n
+            out = XT @ (s * (X @ v)) / n
             return out + l2 * v if l2 else out
 
         return product
 
     def _metric_diagonal(self, w):
         s = np.asarray(self._variance(self.X @ w)) / self._scale
-        return (self.X**2).T @ s / self.n_samples + self.l2
+        return (self._XT**2) @ s / self.n_samples + self.l2
 
 
 class LogisticRegression(_CanonicalGLM):
@@ -447,10 +461,12 @@ class SoftmaxRegression(PredictiveModel):
         super().__init__(family, self._predict, X, y_arr, w0=w0, solver=solver, **options)
         self._labels = self.y.astype(np.intp)
         self._output_width = self.n_free
+        self._XT = np.ascontiguousarray(self.X.T)
 
     def subset(self, index):
         out = super().subset(index)
         out._labels = self._labels[index]
+        out._XT = np.ascontiguousarray(out.X.T)
         return out
 
     def _check_support(self):
@@ -504,7 +520,7 @@ class SoftmaxRegression(PredictiveModel):
         P = self._free_probabilities(w)
         rows = np.flatnonzero(self._labels < self.n_free)
         P[rows, self._labels[rows]] -= 1.0  # P − Y over the free columns
-        g = (self.X.T @ P / self.n_samples).ravel()
+        g = (self._XT @ P / self.n_samples).ravel()
         return g + self.l2 * w if self.l2 else g
 
     def metric(self, w) -> np.ndarray:
@@ -531,20 +547,21 @@ class SoftmaxRegression(PredictiveModel):
 
     def _fvp_operator(self, w):
         P = self._free_probabilities(w)
-        X, n, d, k, l2 = self.X, self.n_samples, self.n_features, self.n_free, self.l2
+        X, XT, n, l2 = self.X, self._XT, self.n_samples, self.l2
+        d, k = self.n_features, self.n_free
 
         def product(v):
             U = X @ v.reshape(d, k)
             PU = P * U
             A = PU - P * PU.sum(axis=1, keepdims=True)
-            out = (X.T @ A).ravel() / n
+            out = (XT @ A).ravel() / n
             return out + l2 * v if l2 else out
 
         return product
 
     def _metric_diagonal(self, w):
         P = self._free_probabilities(w)
-        return ((self.X**2).T @ (P * (1.0 - P))).ravel() / self.n_samples + self.l2
+        return ((self._XT**2) @ (P * (1.0 - P))).ravel() / self.n_samples + self.l2
 
 
 def _logsumexp_rows(Z):
