@@ -231,12 +231,13 @@ def test_bad_rule_parameters(make, match):
 
 
 def test_armijo_reaches_tight_gtol_below_rounding_of_fun():
-    """f = 10⁶ + ½xᵀAx: once ½‖∇f‖² is below the rounding of f (≈ 4e-9) values cannot tell a
-    decrease; the slope-based test carries the run on to gtol = 1e-10."""
-    A = np.diag([1.0, 4.0])
+    """f = 10⁶ + ½xᵀAx + ~1 ulp of evaluation noise: once the promised decrease is below
+    the rounding of f, values cannot decide Armijo's test (a values-only search fails with
+    'could not decrease' near ‖∇f‖ ≈ 1e-6); the slope-based test carries on to gtol."""
+    A = np.array([[1.0, 0.3], [0.3, 3.0]])
     res = minimize(
-        lambda x: 1e6 + 0.5 * x @ A @ x,
-        np.ones(2),
+        lambda x: 1e6 + 0.5 * x @ A @ x + 3e-10 * np.sin(1e7 * x[0] + 1.0),
+        np.array([1.0, -0.7]),
         ig.Euclidean(2),
         grad=lambda x: A @ x,
         gtol=1e-10,
