@@ -482,7 +482,7 @@ class RiemannianManifold:
         if p.ndim == 0 or p.shape[-1] != self.dim:
             raise ValueError(f"p must have shape (..., {self.dim}), got shape {p.shape}")
         ok = np.all(np.isfinite(p), axis=-1)
-        safe = np.where(ok[..., None], p, self._interior_point())
+        safe = p if np.all(ok) else np.where(ok[..., None], p, self._interior_point())
         for bad, _, _ in self._violations(safe):
             ok &= ~np.asarray(bad, dtype=bool)
         return ok

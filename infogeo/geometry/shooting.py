@@ -58,6 +58,10 @@ __all__ = ["solve_log"]
 _SWITCH = 1e-5
 #: Largest Newton step relative to ``max(‖v‖, ‖q − p‖)`` (before halving).
 _MAX_STEP = 0.5
+#: Loosest ODE tolerance of phase one; the tolerance of a Newton step there is
+#: ``1e-3 ×`` the median relative residual of the active pairs, clipped to
+#: ``[coarse_tol, _LOOSEST]``.
+_LOOSEST = 1e-4
 #: Floor of the residual scale, relative to ``max(1, ‖q‖)`` (see module docstring).
 _SCALE_FLOOR = 1e-4
 
@@ -166,7 +170,8 @@ class _Shooter:
         dist = np.linalg.norm(Q - P, axis=-1)
         self.scale = np.maximum(dist, _SCALE_FLOOR * np.maximum(1.0, np.linalg.norm(Q, axis=-1)))
         # phase one: coarse variational Newton down to _SWITCH
-        X1, J, ok = self.shoot(P, V, True, self.coarse)
+        loose = (max(self.coarse[0], _LOOSEST), max(self.coarse[1], _LOOSEST))
+        X1, J, ok = self.shoot(P, V, True, loose)
         rho = self._rho(X1, Q, ok, np.arange(B))
         J[~ok] = np.nan
         V, _, J, _ = self.newton(P, Q, V, X1 - Q, rho, J, _SWITCH, self.coarse, reuse=False)
@@ -220,12 +225,17 @@ class _Shooter:
             )
             step = np.linalg.norm(delta, axis=-1)
             alpha = np.minimum(1.0, radius / np.maximum(step, 1e-300))
+            step_tols = tols
+            if not reuse and active.size:
+                # far from the solution the residual need not be resolved finely
+                loose = min(_LOOSEST, 1e-3 * float(np.median(rho[active])))
+                step_tols = (max(tols[0], loose), max(tols[1], loose))
             pending = np.arange(active.size)
             old_rho = rho[active].copy()
             for _h in range((3 if reuse else self.max_halvings) + 1):
                 idx = active[pending]
                 trial = V[idx] + alpha[pending, None] * delta[pending]
-                X1, Jn, ok = self.shoot(P[idx], trial, not reuse, tols)
+                X1, Jn, ok = self.shoot(P[idx], trial, not reuse, step_tols)
                 rho_t = self._rho(X1, Q[idx], ok, idx)
                 accept = rho_t <= (1.0 - 1e-4 * alpha[pending]) * rho[idx]
                 acc_idx = idx[accept]
