@@ -34,19 +34,26 @@ IMPORTS = {
 }
 
 
-def time_import(code: str) -> float:
-    """Median wall time of running ``code`` in a fresh interpreter, minus bare start-up."""
+def time_import(code: str) -> tuple[float, float]:
+    """Median wall and CPU (process) time of running ``code`` in a fresh interpreter.
+
+    CPU time is the steadier figure on a shared machine; both exclude interpreter start-up.
+    """
     env = dict(os.environ, GEOMSTATS_BACKEND="numpy")
     script = (
-        "import time\n_t = time.perf_counter()\n" + code + "\nprint(time.perf_counter() - _t)\n"
+        "import time\n_t = time.perf_counter(); _c = time.process_time()\n"
+        + code
+        + "\nprint(time.perf_counter() - _t, time.process_time() - _c)\n"
     )
-    times = []
+    walls, cpus = [], []
     for _ in range(REPEATS):
         out = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
         )
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
+        wall, cpu = map(float, out.stdout.strip().splitlines()[-1].split())
+        walls.append(wall)
+        cpus.append(cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def best_time(fn, number: int = 20, repeat: int = 5) -> float:
@@ -115,13 +122,17 @@ def overhead_rows():
 
 def main() -> None:
     print(f"Import times (median of {REPEATS} fresh interpreters)")
-    print(f"{'what':42s} {'seconds':>9s}")
+    print(f"{'what':42s} {'wall s':>8s} {'CPU s':>8s}")
     results = {}
     for label, code in IMPORTS.items():
         results[label] = time_import(code)
-        print(f"{label:42s} {results[label]:9.3f}")
-    ratio = results["import geomstats (numpy backend)"] / results["import infogeo"]
-    print(f"geomstats / infogeo import time: {ratio:.2f}x")
+        print(f"{label:42s} {results[label][0]:8.3f} {results[label][1]:8.3f}")
+    gs_wall, gs_cpu = results["import geomstats (numpy backend)"]
+    ig_wall, ig_cpu = results["import infogeo"]
+    print(
+        f"geomstats / infogeo import time: {gs_wall / ig_wall:.2f}x wall, "
+        f"{gs_cpu / ig_cpu:.2f}x CPU"
+    )
 
     print("\nAdapter overhead (same inputs, same process; best of 5)")
     header = ("operation", "geomstats s", "infogeo s", "ratio", "max diff")
