@@ -406,6 +406,35 @@ class GeomstatsManifold(RiemannianManifold):
             return self.from_geomstats_point(0.5 * (out + np.swapaxes(out, -1, -2)))
         return self.exp(p, v)
 
+    # ------------------------------------------------------------ curves
+    def _polyline(self, curve) -> np.ndarray:
+        pts = self._points(curve, "curve")
+        if pts.ndim != 2 or pts.shape[0] < 2:
+            raise ValueError(
+                f"a polyline must be an (n, {self.dim}) array with n >= 2, got shape {pts.shape}"
+            )
+        return self.check_point(pts, "curve")
+
+    def curve_length(self, curve, t0: float = 0.0, t1: float = 1.0, **options) -> float:
+        """Length of a curve: a callable as in :meth:`RiemannianManifold.curve_length`;
+        on an embedded space an ``(n, dim)`` polyline is read as piecewise geodesic,
+        ``L = Σ d(xᵢ, xᵢ₊₁)`` (chord midpoints would leave the manifold)."""
+        if callable(curve) or self.kind == "open":
+            return super().curve_length(curve, t0, t1, **options)
+        pts = self._polyline(curve)
+        return float(np.sum(self.dist(pts[:-1], pts[1:])))
+
+    def energy(self, curve, t0: float = 0.0, t1: float = 1.0, **options) -> float:
+        """Energy ``½∫‖γ′‖²dt``; an embedded polyline (piecewise geodesic, points at
+        equally spaced times on ``[t0, t1]``) gives ``½ Σ d(xᵢ, xᵢ₊₁)² / h``."""
+        if callable(curve) or self.kind == "open":
+            return super().energy(curve, t0, t1, **options)
+        pts = self._polyline(curve)
+        if not (np.isfinite(t0) and np.isfinite(t1) and t0 < t1):
+            raise ValueError(f"need finite t0 < t1, got t0={t0}, t1={t1}")
+        h = (t1 - t0) / (pts.shape[0] - 1)
+        return float(0.5 * np.sum(self.dist(pts[:-1], pts[1:]) ** 2) / h)
+
     # ------------------------------------------------------------ domain
     def _violations(self, p: np.ndarray) -> Iterator[tuple[np.ndarray, str, np.ndarray]]:
         belongs = self._call_scalars(

@@ -293,3 +293,44 @@ def test_karcher_mean_of_spd_matrices():
     ref = karcher_fixed_point(X)
     np.testing.assert_allclose(spd.to_geomstats(res.x), ref, atol=1e-9)
     assert spd_affine_dist(spd.to_geomstats(res.x), ref) < 1e-9
+
+
+# ------------------------------------------------------------------ curves
+def test_curve_length_of_a_callable_arc_on_the_sphere():
+    import autograd.numpy as anp
+
+    S = from_geomstats(Hypersphere(2))
+
+    def arc(t):  # a great-circle arc of angle 1.2, at unit speed
+        return anp.stack([anp.cos(t), anp.sin(t), 0.0 * t], axis=-1)
+
+    assert S.curve_length(arc, 0.0, 1.2) == pytest.approx(1.2, rel=1e-12)
+    assert S.energy(arc, 0.0, 1.2) == pytest.approx(0.5 * 1.2, rel=1e-12)
+
+    def latitude(t):  # the circle of latitude 60°: radius ½, length ½·2π·t
+        return anp.stack([0.5 * anp.cos(t), 0.5 * anp.sin(t), np.sqrt(3) / 2 + 0.0 * t], axis=-1)
+
+    assert S.curve_length(latitude, 0.0, 2 * np.pi) == pytest.approx(np.pi, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sphere", "spd", "categorical"])
+def test_polyline_along_a_geodesic_has_the_geodesic_length(name):
+    M = from_geomstats(spaces()[name])
+    rng = np.random.default_rng(9)
+    p, q = M.random_point(2, rng=rng)
+    geo = M.geodesic(p, q)
+    pts = geo(np.linspace(0.0, 1.0, 50))
+    assert M.curve_length(pts) == pytest.approx(M.dist(p, q), rel=1e-10)
+    # constant speed ‖v‖ on [0, 1]: energy ½‖v‖²
+    assert M.energy(pts) == pytest.approx(0.5 * M.dist(p, q) ** 2, rel=1e-10)
+    # a detour is longer
+    detour = np.stack([p, M.random_point(rng=rng), q])
+    assert M.curve_length(detour) > M.dist(p, q)
+
+
+def test_polyline_off_the_manifold_is_rejected():
+    S = from_geomstats(Hypersphere(2))
+    with pytest.raises(ValueError, match="curve"):
+        S.curve_length(np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]))
+    with pytest.raises(ValueError, match="n >= 2"):
+        S.curve_length(np.array([[1.0, 0.0, 0.0]]))
