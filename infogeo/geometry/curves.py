@@ -22,6 +22,8 @@ Both are second-order accurate in the spacing.
 
 from __future__ import annotations
 
+import warnings
+
 import autograd
 import numpy as np
 
@@ -114,14 +116,21 @@ def curve_energy_density(manifold, curve, t) -> tuple[np.ndarray, np.ndarray]:
     t = np.asarray(t, dtype=float)
     pts = _evaluate(manifold, curve, t)
     vel = np.empty_like(pts)
+    hint = (
+        "curve must be written with autograd.numpy so that its velocity can be "
+        "differentiated{}; alternatively pass an (n, dim) array of points"
+    )
     for a in range(manifold.dim):
         try:
-            vel[:, a] = autograd.elementwise_grad(lambda s, a=a: curve(s)[:, a])(t)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                vel[:, a] = autograd.elementwise_grad(lambda s, a=a: curve(s)[:, a])(t)
         except (TypeError, AttributeError) as exc:
-            raise TypeError(
-                "curve must be written with autograd.numpy so that its velocity can be "
-                f"differentiated ({exc}); alternatively pass an (n, dim) array of points"
-            ) from exc
+            raise TypeError(hint.format(f" ({exc})")) from exc
+        untraced = any("independent of input" in str(w.message) for w in caught)
+        if untraced and np.ptp(pts[:, a]) > 0:
+            # autograd saw no dependence on t, yet the coordinate moves: plain numpy
+            raise TypeError(hint.format(f" (coordinate {a} moves but autograd cannot trace it)"))
     if not np.all(np.isfinite(vel)):
         i = int(np.argwhere(~np.all(np.isfinite(vel), axis=1))[0][0])
         raise ValueError(f"curve has a non-finite velocity at t = {t[i]!r}: {vel[i]}")

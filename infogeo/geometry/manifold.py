@@ -14,6 +14,7 @@ computes everything else from the metric alone:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 
 import autograd
@@ -157,7 +158,9 @@ class RiemannianManifold:
         flat = p.reshape(-1, self.dim)
         out = np.empty((flat.shape[0], self.dim, self.dim, self.dim))
         for a, b in self._upper_pairs():
-            g = autograd.grad(self._summed_entry(a, b))(flat)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Output seems independent of input")
+                g = autograd.grad(self._summed_entry(a, b))(flat)
             out[:, a, b] = g
             out[:, b, a] = g
         return out.reshape(*p.shape[:-1], self.dim, self.dim, self.dim)
@@ -180,13 +183,16 @@ class RiemannianManifold:
         N = flat.shape[0]
         D = np.empty((N, n, n, n))
         D2 = np.empty((N, n, n, n, n))
-        for a, b in self._upper_pairs():
-            vjp, grad_ab = make_vjp(autograd.grad(self._summed_entry(a, b)))(flat)
-            D[:, a, b] = D[:, b, a] = grad_ab
-            for c in range(n):
-                seed = np.zeros((N, n))
-                seed[:, c] = 1.0
-                D2[:, a, b, c] = D2[:, b, a, c] = vjp(seed)
+        with warnings.catch_warnings():
+            # entries that do not depend on the point have zero derivatives, as computed
+            warnings.filterwarnings("ignore", "Output seems independent of input")
+            for a, b in self._upper_pairs():
+                vjp, grad_ab = make_vjp(autograd.grad(self._summed_entry(a, b)))(flat)
+                D[:, a, b] = D[:, b, a] = grad_ab
+                for c in range(n):
+                    seed = np.zeros((N, n))
+                    seed[:, c] = 1.0
+                    D2[:, a, b, c] = D2[:, b, a, c] = vjp(seed)
         return D, D2
 
     def _upper_pairs(self) -> list[tuple[int, int]]:

@@ -62,6 +62,8 @@ _MAX_STEP = 0.5
 #: ``1e-3 ×`` the median relative residual of the active pairs, clipped to
 #: ``[coarse_tol, _LOOSEST]``.
 _LOOSEST = 1e-4
+#: Smallest accepted damping factor before phase one hands a pair to the fallback.
+_MIN_ALPHA = 1.0 / 128
 #: Floor of the residual scale, relative to ``max(1, ‖q‖)`` (see module docstring).
 _SCALE_FLOOR = 1e-4
 
@@ -77,7 +79,7 @@ def solve_log(
     *,
     tol: float | None = None,
     max_iter: int = 50,
-    max_halvings: int = 20,
+    max_halvings: int = 10,
     coarse_tol: float = 1e-8,
     fallback: bool = True,
 ) -> np.ndarray:
@@ -96,7 +98,8 @@ def solve_log(
     max_iter : int
         Newton iterations per phase.
     max_halvings : int
-        Step halvings before a Newton step is given up for a pair.
+        Step halvings before a Newton step is given up for a pair (phase one hands
+        a pair to the fallback as well when it accepts a step damped below 1/128).
     coarse_tol : float
         ``rtol`` and ``atol`` of the phase-one integrations.
     fallback : bool
@@ -249,6 +252,10 @@ class _Shooter:
                 if pending.size == 0:
                     break
             stalled = active[pending]
+            if not reuse:
+                # accepted, but so heavily damped that Newton is not getting anywhere
+                crawling = active[alpha < _MIN_ALPHA]
+                failed[crawling] = True
             if reuse:
                 contracted = rho[active] <= 0.1 * old_rho
                 redo = active[~contracted & (rho[active] > target)]
@@ -357,7 +364,7 @@ def _integrate(manifold, P, V, variational, rtol, atol):
     return X1, J1, ok
 
 
-def _bvp_guess(manifold, p, q, tol: float = 1e-8, max_nodes: int = 20000):
+def _bvp_guess(manifold, p, q, tol: float = 1e-6, max_nodes: int = 2000):
     """Initial velocity of the geodesic from ``p`` to ``q`` by collocation, or None.
 
     Solves ``ẋ = w, ẇ = −Γ(x)[w, w]``, ``x(0) = p``, ``x(1) = q`` with
