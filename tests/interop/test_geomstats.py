@@ -334,3 +334,20 @@ def test_polyline_off_the_manifold_is_rejected():
         S.curve_length(np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]))
     with pytest.raises(ValueError, match="n >= 2"):
         S.curve_length(np.array([[1.0, 0.0, 0.0]]))
+
+
+def test_other_geomstats_backend_is_refused():
+    code = (
+        "import infogeo as ig\n"
+        "from geomstats.geometry.hypersphere import Hypersphere\n"
+        "try:\n"
+        "    ig.from_geomstats(Hypersphere(2))\n"
+        "except RuntimeError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    env = dict(os.environ, GEOMSTATS_BACKEND="autograd")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert "refused:" in out.stdout and "numpy backend" in out.stdout
