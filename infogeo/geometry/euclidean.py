@@ -28,6 +28,10 @@ class Euclidean(RiemannianManifold):
         p = self._points(p)
         return np.zeros((*p.shape[:-1], self.dim, self.dim, self.dim))
 
+    def christoffel_derivative(self, p):
+        p = self._points(p)
+        return np.zeros((*p.shape[:-1], self.dim, self.dim, self.dim, self.dim))
+
     def riemannian_gradient(self, p, egrad, damping: float = 0.0):
         self._points(p)
         if damping < 0 or not np.isfinite(damping):

@@ -102,7 +102,13 @@ def test_constant_curve_has_zero_length(halfplane):
         (semicircle, np.nan, 1.0, ValueError, "t0 must be finite"),
         (semicircle, 0.0, np.inf, ValueError, "t1 must be finite"),
         (semicircle, "0", 1.0, TypeError, "t0 must be a real number"),
-        (lambda t: anp.stack([t, t, t], -1), 0.0, 1.0, ValueError, r"shape \(\d+, 2\), got shape \(\d+, 3\)"),
+        (
+            lambda t: anp.stack([t, t, t], -1),
+            0.0,
+            1.0,
+            ValueError,
+            r"shape \(\d+, 2\), got shape \(\d+, 3\)",
+        ),
         (lambda t: anp.stack([t, t / 0.0], -1), 0.5, 1.0, ValueError, "must be finite"),
         (lambda t: anp.stack([t, t - 0.5], -1), 0.0, 1.0, ValueError, "leaves the domain"),
         (
