@@ -240,7 +240,7 @@ class RiemannianGradientDescent:
                     time.perf_counter() - start,
                 )
                 stop = self.stopping(state)
-                if self.callback is not None and stop is None:
+                if self.callback is not None:
                     partial = self._result(
                         x,
                         f,
@@ -252,7 +252,7 @@ class RiemannianGradientDescent:
                         start,
                         Stop(False, -1, "running"),
                     )
-                    if self.callback(partial) is True:
+                    if self.callback(partial) is True and stop is None:
                         stop = Stop(False, CALLBACK, "stopped by the callback")
         finally:
             if bar is not None:

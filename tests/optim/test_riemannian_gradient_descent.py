@@ -219,3 +219,17 @@ def test_progress_without_tqdm_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)
     with pytest.raises(ImportError, match="tqdm"):
         RiemannianGradientDescent(ig.Euclidean(2), progress=True)
+
+
+def test_callback_sees_the_last_iteration():
+    seen = []
+    res = minimize(
+        lambda x: x @ x,
+        np.ones(2),
+        ig.Euclidean(2),
+        grad=lambda x: 2 * x,
+        line_search=None,
+        step_size=0.25,
+        callback=lambda r: seen.append(r.nit),
+    )
+    assert res.success and seen == list(range(1, res.nit + 1))
