@@ -188,6 +188,101 @@ class ParametricFamily(StatisticalManifold):
         out = [self._fisher_one(flat[i]) for i in range(flat.shape[0])]
         return anp.reshape(anp.stack(out), (*batch, self.dim, self.dim))
 
+    def _node_derivatives(self, x: np.ndarray, theta: np.ndarray, hessian: bool):
+        """Per-node scores ``S[m, a] = ∂ₐ log p(x_m|θ)`` and (optionally) Hessians
+        ``H[m, a, b]``.
+
+        Vectorized when ``log_prob`` also accepts one parameter vector per node
+        (``θ`` tiled to ``(dim, n)``, as when it indexes ``t[0], t[1]``, or to
+        ``(n, dim)``, as when it indexes ``t[..., 0]``): then each node's output depends
+        on its own copy of ``θ`` and one elementwise gradient per coordinate gives all
+        nodes at once. Otherwise autograd Jacobians (one pass per node).
+        """
+        n = x.size
+        layout = self._layout(x, theta)
+        if layout is None:
+
+            def lp(u):
+                return self._user_log_prob(x, u)
+
+            S = autograd.jacobian(lp)(theta)
+            H = autograd.jacobian(autograd.jacobian(lp))(theta) if hessian else None
+            return S, H
+        tiled = np.tile(theta[:, None], (1, n)) if layout == "first" else np.tile(theta, (n, 1))
+
+        def total(T):
+            return anp.sum(self._user_log_prob(x, T))
+
+        def as_rows(G):  # gradient in the tiled layout -> (n, dim)
+            return G.T if layout == "first" else G
+
+        grad = autograd.elementwise_grad(total)
+        S = as_rows(grad(tiled))
+        if not hessian:
+            return S, None
+        H = np.empty((n, self.dim, self.dim))
+        for a in range(self.dim):
+
+            def score_a(T, a=a):
+                g = grad(T)
+                return anp.sum(g[a] if layout == "first" else g[:, a])
+
+            H[:, a, :] = as_rows(autograd.elementwise_grad(score_a)(tiled))
+        return S, H
+
+    def _layout(self, x: np.ndarray, theta: np.ndarray) -> str | None:
+        """Whether ``log_prob`` takes one parameter vector per node (see above)."""
+        if getattr(self, "_layout_cache", "unset") != "unset":
+            return self._layout_cache
+        probe = np.resize(x, self.dim + 2)  # not square, so the two layouts differ
+        # distinct parameters per node and coordinate, so that a layout that silently
+        # mixes or reuses copies fails
+        wiggle = np.random.default_rng(0).uniform(-1e-4, 1e-4, (probe.size, self.dim))
+        thetas = theta * (1.0 + wiggle) + 1e-3 * wiggle
+        ref = np.array(
+            [
+                float(np.asarray(self._user_log_prob(probe[i : i + 1], thetas[i]))[0])
+                for i in range(probe.size)
+            ]
+        )
+        found = None
+        for layout, T in (("first", thetas.T.copy()), ("last", thetas)):
+            try:
+                with np.errstate(all="ignore"):
+                    out = np.asarray(self._user_log_prob(probe, T), dtype=float)
+            except Exception:
+                continue
+            if out.shape == ref.shape and np.allclose(out, ref, rtol=1e-13, atol=0, equal_nan=True):
+                found = layout
+                break
+        self._layout_cache = found
+        return found
+
+    def christoffel(self, p):
+        """Levi-Civita symbols from expectations at the same nodes as the metric:
+
+        ``Γ_{ij,l} = E[(∂ᵢ∂ⱼℓ + ½ ∂ᵢℓ ∂ⱼℓ) ∂ₗℓ]`` (the α = 0 connection, ``ℓ = log p``),
+        raised with ``F⁻¹`` by a solve.
+        """
+        p = self.check_point(p)
+        flat = p.reshape(-1, self.dim)
+        n = self.dim
+        out = np.empty((flat.shape[0], n, n, n))
+        for i, t in enumerate(flat):
+            nodes, w = self._nodes(t)
+
+            S, H = self._node_derivatives(nodes.x, t, hessian=True)
+            F = -np.einsum("m,mab->ab", w, H)
+            first = np.einsum("m,mij,ml->lij", w, H + 0.5 * S[:, :, None] * S[:, None, :], S)
+            out[i] = np.linalg.solve(F, first.reshape(n, n * n)).reshape(n, n, n)
+        return out.reshape(*p.shape[:-1], n, n, n)
+
+    def christoffel_derivative(self, p):
+        """Central differences of :meth:`christoffel` (about 1e-8 relative; used to
+        steer the shooting method, whose answer is certified by the endpoint
+        residual)."""
+        return self._christoffel_derivative_fd(self.check_point(p))
+
     def fisher_outer(self, theta) -> np.ndarray:
         """The other form of the Fisher information, ``E_θ[s sᵀ]`` with ``s = ∇_θ log p``
         (same nodes), shape ``(..., dim, dim)``; equals :meth:`fisher` for a normalized
@@ -197,7 +292,7 @@ class ParametricFamily(StatisticalManifold):
         out = np.empty((flat.shape[0], self.dim, self.dim))
         for i, t in enumerate(flat):
             nodes, w = self._nodes(t)
-            S = autograd.jacobian(lambda u, x=nodes.x: self._user_log_prob(x, u))(t)
+            S, _ = self._node_derivatives(nodes.x, t, hessian=False)
             out[i] = np.einsum("n,na,nb->ab", w, S, S)
         return out.reshape(*theta.shape[:-1], self.dim, self.dim)
 

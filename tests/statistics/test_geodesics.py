@@ -162,8 +162,13 @@ def test_numerical_log_exp_round_trip_and_batch(family):
 
 def test_gamma_distance_is_invariant_under_reparametrization():
     gamma = ig.Gamma()
-    to_new = lambda t: anp.stack([t[..., 0], t[..., 0] / t[..., 1]], -1)  # (shape, mean)
-    to_old = lambda x: anp.stack([x[..., 0], x[..., 0] / x[..., 1]], -1)
+
+    def to_new(t):  # (shape, rate) -> (shape, mean)
+        return anp.stack([t[..., 0], t[..., 0] / t[..., 1]], -1)
+
+    def to_old(x):
+        return anp.stack([x[..., 0], x[..., 0] / x[..., 1]], -1)
+
     mean_param = gamma.reparametrize(to_new, to_old, names=("shape", "mean"))
     p, q = np.array([2.0, 3.0]), np.array([0.7, 0.5])
     d = float(gamma.dist(p, q))
