@@ -106,3 +106,25 @@ def test_model_without_nll_or_data():
 def test_model_options_are_checked():
     with pytest.raises(TypeError, match="did you mean 'max_iter'"):
         NaturalGradientDescent(Normal(), [1.0, 2.0], maxiter=3)
+
+
+def test_kl_trust_region_step_moves_the_distribution_by_kl_eps():
+    """½dᵀFd = ε is the second-order KL: the closed-form KL of one step is ε(1 + O(√ε))."""
+    family = Gamma()
+    data = family.sample([3.0, 1.0], size=300, rng=6)
+    for eps in (1e-4, 1e-6):
+        res = NaturalGradientDescent(family, data, trust_region=eps, max_iter=1).minimize(
+            x0=[1.0, 2.0]
+        )
+        kl = family.kl(np.array([1.0, 2.0]), res.x)
+        assert abs(kl / eps - 1.0) < 20 * np.sqrt(eps)
+
+
+def test_fit_with_exponential_map_agrees_with_retraction():
+    """Normal has a closed-form exp (hyperbolic geodesics); both updates reach the MLE."""
+    data = np.random.default_rng(7).normal(2.0, 0.3, size=200)
+    mle = [data.mean(), data.std()]
+    for retraction in ("exp", "retract"):
+        res = ig.fit(Normal(), data, x0=[0.0, 1.0], retraction=retraction)
+        assert res.success, res.message
+        np.testing.assert_allclose(res.x, mle, rtol=1e-10)
