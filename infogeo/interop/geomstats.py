@@ -364,11 +364,25 @@ class GeomstatsManifold(RiemannianManifold):
             raise
 
     # ------------------------------------------------------------ geodesics
+    #: Below this Riemannian norm, ``exp`` on an open set is ``p + v`` (error O(‖v‖²)).
+    small_step: float = 1e-6
+
     def exp(self, p, v) -> np.ndarray:
-        """geomstats' exponential map ``exp_p(v)``."""
+        """geomstats' exponential map ``exp_p(v)``.
+
+        On open sets, tangent vectors with ``‖v‖_p ≤ small_step`` (1e-6) map to
+        ``p + v`` (exact to O(‖v‖²) ≈ 1e-12): geomstats' hyperbolic models (Poincaré
+        ball, half-plane, normal distributions) cut tiny vectors off and return nearly
+        ``p`` itself for ``‖v‖ ≲ 1e-8``, which would stall an optimizer near its minimum.
+        """
         p = self._points(p)
         v = self._vectors(v)
-        return self._call_points(lambda a, x: self.space.metric.exp(a, x), v, p)
+        p, v = np.broadcast_arrays(p, v)
+        out = self._call_points(lambda a, x: self.space.metric.exp(a, x), v, p)
+        if self.kind == "open":
+            tiny = self.norm(p, v) <= self.small_step
+            out = np.where(tiny[..., None], p + v, out)
+        return out
 
     def log(self, p, q) -> np.ndarray:
         """geomstats' logarithm ``log_p(q)``."""
