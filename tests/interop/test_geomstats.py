@@ -236,10 +236,8 @@ def test_christoffel_not_available_says_why():
 
 
 # ------------------------------------------------------------------ optimization
-needs_minimize = pytest.mark.skipif(not hasattr(ig, "minimize"), reason="ig.minimize not landed")
 
 
-@needs_minimize
 def test_rayleigh_quotient_smallest_eigenvalue():
     """Minimize xᵀAx on the sphere S¹⁹⁹: the minimum is the smallest eigenvalue."""
     n = 200
@@ -271,7 +269,6 @@ def karcher_fixed_point(X, tol=1e-14, max_iter=500):
     return M
 
 
-@needs_minimize
 def test_karcher_mean_of_spd_matrices():
     n, N = 5, 50
     rng = np.random.default_rng(11)
@@ -353,7 +350,6 @@ def test_other_geomstats_backend_is_refused():
     assert "refused:" in out.stdout and "numpy backend" in out.stdout
 
 
-@needs_minimize
 def test_frechet_mean_on_the_poincare_ball_of_symmetric_points_is_the_origin():
     """Points symmetric under x ↦ −x have the origin as their unique Fréchet mean
     (the ball is a Hadamard manifold); the Riemannian gradient of ½ mean d²(x, aᵢ) is
@@ -373,7 +369,6 @@ def test_frechet_mean_on_the_poincare_ball_of_symmetric_points_is_the_origin():
     np.testing.assert_allclose(res.x, 0.0, atol=1e-11)
 
 
-@needs_minimize
 def test_natural_gradient_fit_on_geomstats_normal_distributions():
     """The optimizer on geomstats' NormalDistributions (metric diag(1/σ², 2/σ²), exp in
     closed form) finds the closed-form MLE (mean, population standard deviation)."""
