@@ -43,6 +43,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .._validation import check_positive
 from ..geometry.linalg import solve_spd
 from ..geometry.manifold import RiemannianManifold
 
@@ -95,6 +96,7 @@ def from_geomstats(space, *, atol: float = 1e-10) -> GeomstatsManifold:
     TypeError
         If ``space`` is not an equipped geomstats manifold.
     """
+    atol = check_positive(atol, "atol")
     _import_geomstats()
     from geomstats.geometry.manifold import Manifold
 

@@ -401,3 +401,10 @@ def test_exp_of_tiny_vectors_on_hyperbolic_models(space):
     for s in (1e-4, 1e-8, 1e-10, 1e-13):
         v = s * np.array([1.0, -1.0])
         np.testing.assert_allclose((M.exp(x, v) - x) / s, [1.0, -1.0], rtol=1e-3)
+
+
+def test_bad_atol():
+    with pytest.raises(ValueError, match="atol"):
+        from_geomstats(Hypersphere(2), atol=-1.0)
+    with pytest.raises(TypeError, match="atol"):
+        from_geomstats(Hypersphere(2), atol="tight")
