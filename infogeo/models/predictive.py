@@ -238,8 +238,20 @@ class PredictiveModel(RiemannianManifold):
 
     # ------------------------------------------------------------ public API
     def nll(self, w) -> float:
-        """Mean negative log-likelihood ``−(1/n) Σᵢ log p(yᵢ | xᵢ, w)``."""
-        return float(self._nll(self._weights(w)))
+        """Mean negative log-likelihood ``−(1/n) Σᵢ log p(yᵢ | xᵢ, w)``.
+
+        ``+inf`` where some ``ηᵢ = predict(w, xᵢ)`` leaves the family's domain (the
+        likelihood is zero there), so that a line search can shorten a step that
+        overshoots, e.g. a negative Poisson rate under an identity link.
+        """
+        w = self._weights(w)
+        try:
+            return float(self._nll(w))
+        except ValueError:
+            belongs = getattr(self.family, "belongs", None)
+            if belongs is None or np.all(belongs(np.asarray(self._outputs(w)))):
+                raise
+            return np.inf
 
     def nll_grad(self, w) -> np.ndarray:
         """Euclidean gradient of :meth:`nll` (autograd unless a subclass has a closed form)."""

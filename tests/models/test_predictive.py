@@ -152,3 +152,30 @@ def test_categorical_family_pullback_equals_softmax_closed_form(softmax_data):
     np.testing.assert_allclose(generic.metric(w), closed.metric(w), rtol=1e-9)
     assert generic.nll(w) == pytest.approx(closed.nll(w), rel=1e-12)
     np.testing.assert_allclose(generic.nll_grad(w), closed.nll_grad(w), atol=1e-13)
+
+
+def test_identity_link_poisson_outside_domain_is_infinite_and_fit_works():
+    import infogeo as ig
+    from infogeo.optim import NaturalGradientDescent
+
+    rng = np.random.default_rng(8)
+    X = np.column_stack([np.ones(300), rng.uniform(0, 2, 300)])
+    y = rng.poisson(X @ [1.0, 2.0]).astype(float)
+
+    def predict(w, X):
+        return X @ w  # identity link: the rate must stay positive
+
+    model = PredictiveModel(ig.Poisson(), predict, X, y, w0=np.array([1.0, 1.0]))
+    assert model.nll(np.array([-1.0, 0.0])) == np.inf
+    res = NaturalGradientDescent(model, gtol=1e-10).minimize()
+    assert res.success, res.message
+    # independent: the identity-link Poisson MLE by statsmodels
+    import warnings
+
+    import statsmodels.api as sm
+
+    with warnings.catch_warnings():  # statsmodels warns that the link may leave the domain
+        warnings.simplefilter("ignore")
+        family = sm.families.Poisson(sm.families.links.Identity())
+        ref = sm.GLM(y, X, family=family).fit(tol=1e-13)
+    np.testing.assert_allclose(res.x, ref.params, atol=1e-7)
