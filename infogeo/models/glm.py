@@ -81,6 +81,29 @@ def _try_family(name: str, *args):
     return cls(*args) if cls is not None else None
 
 
+def _refuse_separated(model, w, egrad, damping) -> None:
+    """Raise ConvergenceError when undamped, unpenalized ``w`` separates the classes.
+
+    If ``w`` classifies every training example correctly, ``c·w`` does too and
+    ``nll(c·w) → 0`` as ``c → ∞``: the likelihood has no finite maximizer, and an
+    undamped natural-gradient iteration would let the weights grow without bound.
+    """
+    w_arr = np.asarray(w, dtype=float)
+    if (
+        model.check_separation
+        and not damping
+        and not model.l2
+        and w_arr.ndim == 1
+        and model.separates(w_arr)
+    ):
+        raise ConvergenceError(
+            "the classes are perfectly separated: the current weights classify every "
+            "training example correctly, so the likelihood has no finite maximizer and the "
+            "weights would grow without bound; fit with l2=λ > 0 (penalized) or damping=λ > 0",
+            residual=float(np.linalg.norm(egrad)),
+        )
+
+
 class _CanonicalGLM(PredictiveModel):
     """A one-output GLM with canonical link: ``zᵢ = xᵢ·w``; metric ``Xᵀ diag(s) X / n``.
 
@@ -224,21 +247,7 @@ class LogisticRegression(_CanonicalGLM):
         return bool(np.all((2.0 * self.y - 1.0) * (self.X @ w) > 0))
 
     def riemannian_gradient(self, w, egrad, damping: float = 0.0, solver=None):
-        w_arr = self._points(w, "w")
-        if (
-            self.check_separation
-            and not damping
-            and not self.l2
-            and w_arr.ndim == 1
-            and self.separates(w_arr)
-        ):
-            raise ConvergenceError(
-                "the classes are perfectly separated: the current weights classify every "
-                "training example correctly, so the likelihood has no finite maximizer and the "
-                "weights would grow without bound; fit with l2=λ > 0 (penalized) or "
-                "damping=λ > 0",
-                residual=float(np.linalg.norm(egrad)),
-            )
+        _refuse_separated(self, w, egrad, damping)
         return super().riemannian_gradient(w, egrad, damping, solver)
 
 
@@ -426,6 +435,9 @@ class SoftmaxRegression(PredictiveModel):
     Metric: the multinomial Gauss–Newton matrix
     ``G = (1/n) Σᵢ (xᵢxᵢᵀ) ⊗ (diag(pᵢ) − pᵢpᵢᵀ)`` over the free columns,
     applied matrix-free as ``V ↦ Xᵀ[P∘U − P·rowsum(P∘U)] / n`` with ``U = X V``.
+
+    Perfectly separated classes are refused as in :class:`LogisticRegression`
+    (``check_separation``).
     """
 
     def __init__(
@@ -437,9 +449,11 @@ class SoftmaxRegression(PredictiveModel):
         reference=True,
         intercept=False,
         l2=0.0,
+        check_separation=True,
         solver="auto",
         **options,
     ):
+        self.check_separation = bool(check_separation)
         X = _design(X, intercept)
         self.intercept = bool(intercept)
         self.reference = bool(reference)
@@ -478,6 +492,18 @@ class SoftmaxRegression(PredictiveModel):
                 f"y must hold integer class labels in {{0, ..., {self.n_classes - 1}}}, "
                 f"got y[{i}] = {y[i]:g}"
             )
+
+    def separates(self, w) -> bool:
+        """Whether every training example's own logit is strictly the largest at ``w``
+        (then the classes are perfectly separable and the MLE does not exist)."""
+        Z = self._full_logits(self._weights(w), self.X)
+        own = Z[np.arange(self.n_samples), self._labels]
+        Z[np.arange(self.n_samples), self._labels] = -np.inf
+        return bool(np.all(own > Z.max(axis=1)))
+
+    def riemannian_gradient(self, w, egrad, damping: float = 0.0, solver=None):
+        _refuse_separated(self, w, egrad, damping)
+        return super().riemannian_gradient(w, egrad, damping, solver)
 
     def weight_matrix(self, w) -> np.ndarray:
         """The weights as the ``(d, K')`` matrix ``W``."""

@@ -282,3 +282,13 @@ def test_glm_christoffel_from_closed_form_metric(logistic_data):
     first = 0.5 * (np.swapaxes(dG, -1, -2) + dG - np.moveaxis(dG, -1, -3))
     expected = np.linalg.solve(model.metric(w), first.reshape(2, 4)).reshape(2, 2, 2)
     np.testing.assert_allclose(model.christoffel(w), expected, rtol=1e-6, atol=1e-9)
+
+
+def test_softmax_separable_data_raises_and_l2_fits():
+    X = np.column_stack([np.ones(9), np.repeat([-3.0, 0.0, 3.0], 3) + np.tile([-0.1, 0, 0.1], 3)])
+    y = np.repeat([0, 1, 2], 3)
+    with pytest.raises(ig.ConvergenceError, match="perfectly separated"):
+        NaturalGradientDescent(softmax_regression(X, y)).minimize()
+    res = NaturalGradientDescent(softmax_regression(X, y, l2=0.01), gtol=1e-10).minimize()
+    assert res.success, res.message
+    assert np.all(np.isfinite(res.x))
