@@ -186,7 +186,9 @@ class PredictiveModel(RiemannianManifold):
     def subset(self, index) -> PredictiveModel:
         """The same model on the examples ``X[index]``, ``y[index]`` (a minibatch).
 
-        No revalidation: the rows were checked when the model was built.
+        No revalidation: the rows were checked when the model was built. Checks for
+        perfectly separated classes (``check_separation``) are off on the subset: a
+        small minibatch can be separable when the full data are not.
         """
         out = copy.copy(self)
         out.X = self.X[index]
@@ -194,6 +196,8 @@ class PredictiveModel(RiemannianManifold):
         if out.X.shape[0] == 0:
             raise ValueError("index selects no examples")
         out.last_cg_iterations = None
+        if hasattr(out, "check_separation"):
+            out.check_separation = False
         return out
 
     def _weights(self, w, name: str = "w") -> np.ndarray:

@@ -14,7 +14,9 @@ minibatch predictive distribution by a KL of at most about ``ε``).
 
 After every epoch the full-data loss and Riemannian gradient norm
 ``√(∇Lᵀ(G + λI)⁻¹∇L)`` are evaluated; the run succeeds when that norm is at most
-``gtol``.
+``gtol``. A minibatch direction that cannot be computed (a singular minibatch metric
+without damping, a CG solve that misses its tolerance) or a non-finite step ends the run
+with ``success=False``, ``status=4`` and the reason, returning the last evaluated point.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._validation import check_positive, check_positive_int
+from ..exceptions import ConvergenceError
 from .result import History, OptimizeResult
 from .step_size import KLTrustRegion
 
@@ -165,7 +168,11 @@ class StochasticNaturalGradient:
                 for lo in range(0, n - batch + 1, batch):
                     sub = model.subset(order[lo : lo + batch])
                     gb = np.asarray(sub.nll_grad(w), dtype=float)
-                    d = np.asarray(sub.riemannian_gradient(w, gb, damping=self.damping))
+                    try:
+                        d = np.asarray(sub.riemannian_gradient(w, gb, damping=self.damping))
+                    except (ValueError, ConvergenceError) as exc:
+                        failure = f"no minibatch natural gradient ({exc})"
+                        break
                     slope = float(gb @ d)
                     if not np.isfinite(slope) or slope < 0:
                         failure = f"non-finite or negative minibatch slope {slope:g}"

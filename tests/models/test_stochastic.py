@@ -90,3 +90,23 @@ def test_bad_options(easy_problem):
         StochasticNaturalGradient(model, trust_region=0.0)
     with pytest.raises(ValueError, match="x0"):
         StochasticNaturalGradient(model).minimize(x0=np.array([0.0, np.nan, 0.0, 0.0]))
+
+
+def test_separable_minibatches_of_inseparable_data(easy_problem):
+    # a minibatch of examples that the optimum classifies correctly is separated by it;
+    # the minibatch model must still give a natural gradient there
+    model, full = easy_problem
+    correct = np.flatnonzero((2 * model.y - 1) * (model.X @ full.x) > 0)[:6]
+    sub = model.subset(correct)
+    assert sub.separates(full.x) and not model.separates(full.x)
+    assert not sub.check_separation and model.check_separation
+    d = sub.riemannian_gradient(full.x, sub.nll_grad(full.x))
+    assert np.all(np.isfinite(d))
+
+
+def test_singular_minibatch_metric_is_reported(easy_problem):
+    model, _ = easy_problem
+    res = StochasticNaturalGradient(model, batch_size=2, damping=0.0).minimize()
+    assert not res.success and res.status == 4
+    assert "damping" in res.message
+    assert np.all(np.isfinite(res.x))
