@@ -30,7 +30,7 @@ __all__ = ["PredictiveModel"]
 
 _SOLVERS = ("auto", "dense", "cg")
 #: ``solver="auto"`` switches to matrix-free CG when ``n · p · dim`` exceeds this
-#: (the dense Jacobian would need more than ~400 MB) ...
+#: (the dense Jacobian of the generic model would need more than ~400 MB).
 _DENSE_MAX_JACOBIAN = 50_000_000
 
 
