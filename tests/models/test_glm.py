@@ -67,9 +67,14 @@ def test_logistic_through_natural_gradient_descent(logistic_data):
     assert res.success, res.message
     assert res.nit <= 10
     np.testing.assert_allclose(res.x, ref, rtol=0, atol=1e-8)
-    # with a fixed step 1 the first iterate is the first IRLS step
-    one = NaturalGradientDescent(model, line_search=None, max_iter=1).minimize()
-    np.testing.assert_allclose(one.x, irls_logistic(X, y, 1)[1], rtol=1e-10)
+    # with a fixed step 1 every iterate of the optimizer is the IRLS iterate
+    seen = []
+    NaturalGradientDescent(
+        model, line_search=None, max_iter=6, gtol=1e-300, callback=lambda r: seen.append(r.x)
+    ).minimize()
+    assert len(seen) == 6
+    for k, (a, b) in enumerate(zip(seen, irls_logistic(X, y, 6)[1:])):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"iterate {k + 1}")
 
 
 def test_logistic_metric_is_hessian_and_gradient_matches_autograd(logistic_data):
