@@ -5,6 +5,7 @@
   or predictive model, with defaults from the model;
 * :mod:`.step_size`: fixed step, Armijo, KL trust region, Levenberg–Marquardt;
 * :mod:`.stopping`: gtol, ftol, max_iter, max_time, min step, composable with ``|``;
+* :class:`StochasticNaturalGradient`: minibatch natural gradient for large data sets;
 * :class:`OptimizeResult`: the result, with per-iteration history.
 """
 
@@ -14,6 +15,7 @@ from .natural_gradient import NaturalGradientDescent
 from .result import OptimizeResult
 from .riemannian_gradient_descent import RiemannianGradientDescent
 from .step_size import ArmijoBacktracking, FixedStep, KLTrustRegion, LevenbergMarquardt, StepRule
+from .stochastic import StochasticNaturalGradient
 from .stopping import (
     FunctionTolerance,
     GradientTolerance,
@@ -37,6 +39,7 @@ __all__ = [
     "OptimizeResult",
     "RiemannianGradientDescent",
     "StepRule",
+    "StochasticNaturalGradient",
     "StoppingCriterion",
     "fit",
     "minimize",
