@@ -62,7 +62,7 @@ _MAX_STEP = 0.5
 #: ``1e-3 ×`` the median relative residual of the active pairs, clipped to
 #: ``[coarse_tol, _LOOSEST]``.
 _LOOSEST = 1e-4
-#: Smallest accepted damping factor before phase one hands a pair to the fallback.
+#: Smallest accepted step-halving factor before phase one hands a pair to the fallback.
 _MIN_ALPHA = 1.0 / 128
 #: Floor of the residual scale, relative to ``max(1, ‖q‖)`` (see module docstring).
 _SCALE_FLOOR = 1e-4
@@ -228,6 +228,7 @@ class _Shooter:
             )
             step = np.linalg.norm(delta, axis=-1)
             alpha = np.minimum(1.0, radius / np.maximum(step, 1e-300))
+            alpha0 = alpha.copy()
             step_tols = tols
             if not reuse and active.size:
                 # far from the solution the residual need not be resolved finely
@@ -254,7 +255,7 @@ class _Shooter:
             stalled = active[pending]
             if not reuse:
                 # accepted, but so heavily damped that Newton is not getting anywhere
-                crawling = active[alpha < _MIN_ALPHA]
+                crawling = active[alpha < _MIN_ALPHA * alpha0]
                 failed[crawling] = True
             if reuse:
                 contracted = rho[active] <= 0.1 * old_rho
