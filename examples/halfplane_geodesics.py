@@ -66,12 +66,16 @@ def main(argv=None) -> None:
     curves = H.exp(p, t[:, None, None] * v[None, :, :])  # (times, targets, 2)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for j, q in enumerate(targets):
-        ax.plot(curves[:, j, 0], curves[:, j, 1], label=f"to {tuple(q)}: length {d_num[j]:.4f}")
+        ax.plot(
+            curves[:, j, 0],
+            curves[:, j, 1],
+            label=f"to ({q[0]:g}, {q[1]:g}): length {d_num[j]:.4f}",
+        )
         ax.plot(*q, "o", color=ax.lines[-1].get_color())
     ax.plot(*p, "ko")
     ax.set(xlabel="x", ylabel="y", title="Geodesics of the Poincaré half-plane from (-1.5, 0.4)")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     fig.savefig(out / "halfplane_geodesics.png", dpi=120)
     plt.close(fig)

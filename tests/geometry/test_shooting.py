@@ -148,3 +148,14 @@ def test_log_bad_input(halfplane, p, q, match):
         halfplane.log(p, q)
     with pytest.raises(ValueError, match=match):
         halfplane.dist(p, q)
+
+
+def test_collocation_fallback_rescues_pairs_shooting_cannot_solve(closed_halfplane):
+    # two Newton iterations are not enough from the straight-line guess for this
+    # pair; the solve_bvp fallback supplies a start from which they are.
+    p, q = np.array([-1.5, 0.4]), np.array([2.0, 2.5])
+    with pytest.raises(ig.ConvergenceError) as info:
+        solve_log(closed_halfplane, p, q, max_iter=2, fallback=False)
+    assert info.value.residual > closed_halfplane.log_tol
+    v = solve_log(closed_halfplane, p, q, max_iter=2, fallback=True)
+    assert closed_halfplane.norm(p, v) == pytest.approx(halfplane_distance(p, q), rel=1e-9)
