@@ -3,7 +3,8 @@
 Same distributions, two libraries: Fisher metrics must agree to rounding (both are
 closed forms), and Fisher–Rao distances to geomstats' own accuracy:
 
-* closed-form distances in geomstats (normal, Poisson, categorical): 1e-12 relative;
+* closed-form distances in geomstats (normal, Poisson, exponential, geometric, binomial,
+  categorical): 1e-12 relative;
 * numerical ones (Gamma, Beta, Dirichlet): geomstats solves the geodesic boundary-value
   problem with scipy's ``solve_bvp`` at its default residual tolerance 1e-3, which gives
   distances to a few 1e-5 relative on these pairs (its own exp∘log round trip misses by
@@ -23,9 +24,12 @@ import infogeo as ig
 
 pytest.importorskip("geomstats")
 from geomstats.information_geometry.beta import BetaDistributions
+from geomstats.information_geometry.binomial import BinomialDistributions
 from geomstats.information_geometry.categorical import CategoricalDistributions
 from geomstats.information_geometry.dirichlet import DirichletDistributions
+from geomstats.information_geometry.exponential import ExponentialDistributions
 from geomstats.information_geometry.gamma import GammaDistributions
+from geomstats.information_geometry.geometric import GeometricDistributions
 from geomstats.information_geometry.normal import NormalDistributions
 from geomstats.information_geometry.poisson import PoissonDistributions
 
@@ -71,6 +75,29 @@ CASES = {
         [([0.2, 0.3], [0.6, 0.1]), ([0.05, 0.9], [0.4, 0.3])],
         CLOSED_FORM_RTOL,
     ),
+    "exponential": (
+        lambda: ig.Exponential(),
+        lambda: ExponentialDistributions(),
+        identity,
+        [([0.5], [2.0]), ([3.0], [0.1])],
+        CLOSED_FORM_RTOL,
+    ),
+    # geomstats counts trials up to the first success (support 1, 2, ...), infogeo the
+    # failures before it (0, 1, ...): a shift of the support, same Fisher metric.
+    "geometric": (
+        lambda: ig.Geometric(),
+        lambda: GeometricDistributions(),
+        identity,
+        [([0.2], [0.6]), ([0.05], [0.9])],
+        CLOSED_FORM_RTOL,
+    ),
+    "binomial": (
+        lambda: ig.Binomial(10),
+        lambda: BinomialDistributions(10),
+        identity,
+        [([0.3], [0.6]), ([0.01], [0.99])],
+        CLOSED_FORM_RTOL,
+    ),
     "gamma": (
         lambda: ig.Gamma(),
         lambda: GammaDistributions(),
@@ -112,7 +139,10 @@ def test_the_adapter_reports_geomstats_own_distance():
     assert ig.from_geomstats(space).dist(p, q) == pytest.approx(space.metric.dist(p, q), rel=1e-12)
 
 
-@pytest.mark.parametrize("name", ["normal", "poisson", "gamma", "beta", "dirichlet"])
+@pytest.mark.parametrize(
+    "name",
+    ["normal", "poisson", "exponential", "geometric", "binomial", "gamma", "beta", "dirichlet"],
+)
 def test_fisher_metric_matches_geomstats_metric_matrix(name):
     """Closed form against closed form, through the change of coordinates (JᵀFJ)."""
     make_family, make_space, to_gs, pairs, _ = CASES[name]
