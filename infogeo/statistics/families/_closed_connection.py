@@ -1,14 +1,14 @@
 """Christoffel symbols and their derivatives from closed-form metric derivatives.
 
-A family that knows ``G``, ``∂G`` and ``∂²G`` in closed form (``_metric_np``,
-``metric_derivative``, ``metric_second_derivative``, plain numpy) mixes this in to get
+A family that knows ``G⁻¹``, ``∂G`` and ``∂²G`` in closed form (``_closed_geometry``,
+plain numpy, its domain the positive orthant) mixes this in to get
 
 ``Γᵏᵢⱼ = Gᵏˡ Γₗᵢⱼ``, ``Γₗᵢⱼ = ½ (∂ᵢG_lj + ∂ⱼG_li − ∂ₗG_ij)``,
 
 ``∂ₘΓᵏᵢⱼ = Gᵏˡ (∂ₘΓₗᵢⱼ − ∂ₘG_ls Γˢᵢⱼ)``,
 
-with one batched solve each and no autograd or domain re-check: the geodesic solvers
-call these at every right-hand-side evaluation.
+with batched matrix products only (no solve, no autograd, no domain re-check): the
+geodesic solvers call these at every right-hand-side evaluation.
 """
 
 from __future__ import annotations
@@ -33,17 +33,24 @@ class ClosedFormConnection:
         p = self._coords(p)
         n = self.dim
         batch = p.shape[:-1]
-        G = self._metric_np(p)
-        D = self.metric_derivative(p)
+        G_inv, D, D2 = self._closed_geometry(p, derivative)
         first = 0.5 * (np.swapaxes(D, -1, -2) + D - np.moveaxis(D, -1, -3))
-        gamma = np.linalg.solve(G, first.reshape(*batch, n, n * n)).reshape(first.shape)
+        gamma = np.matmul(G_inv, first.reshape(*batch, n, n * n)).reshape(first.shape)
         if not derivative:
             return gamma, None
-        D2 = self.metric_second_derivative(p)
         d_first = 0.5 * (np.swapaxes(D2, -2, -3) + D2 - np.moveaxis(D2, -2, -4))
-        rhs = d_first - np.einsum("...lsm,...sij->...lijm", D, gamma)
-        d_gamma = np.linalg.solve(G, rhs.reshape(*batch, n, n**3)).reshape(*batch, n, n, n, n)
+        # Σ_s ∂ₘG_ls Γˢᵢⱼ as one matrix product: [(l, m), s] @ [s, (i, j)]
+        D_lms = np.swapaxes(D, -1, -2).reshape(*batch, n * n, n)
+        prod = np.matmul(D_lms, gamma.reshape(*batch, n, n * n)).reshape(*batch, n, n, n, n)
+        rhs = d_first - np.moveaxis(prod, -3, -1)
+        d_gamma = np.matmul(G_inv, rhs.reshape(*batch, n, n**3)).reshape(*batch, n, n, n, n)
         return gamma, d_gamma
+
+    def belongs(self, p):
+        """Fast path for the positive orthant (the domain of these families)."""
+        if isinstance(p, np.ndarray) and p.dtype == float and p.ndim and p.shape[-1] == self.dim:
+            return np.all(np.isfinite(p) & (p > 0), axis=-1)
+        return super().belongs(p)
 
     def christoffel(self, p):
         return self._connection(p, False)[0]

@@ -16,6 +16,7 @@ from ._dirichlet_metric import (
     dirichlet_metric_derivative,
     dirichlet_metric_second_derivative,
 )
+from ._polygamma import polygamma123
 
 __all__ = ["Dirichlet"]
 
@@ -27,6 +28,27 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
 
     def _metric(self, theta):
         return dirichlet_metric(theta)
+
+    def _closed_geometry(self, p, second: bool):
+        """Sherman–Morrison: ``G⁻¹ = diag(u) + s uuᵀ``, ``uᵢ = 1/ψ′(αᵢ)``,
+        ``s = ψ′(α₀) / (1 − ψ′(α₀) Σu)``; ``∂G``, ``∂²G`` closed form."""
+        k = p.shape[-1]
+        batch = p.shape[:-1]
+        a0 = p.sum(-1)
+        both = polygamma123(np.concatenate([p, a0[..., None]], axis=-1))
+        (p1, q1), (p2, q2), (p3, q3) = ((x[..., :k], x[..., k]) for x in both)
+        u = 1.0 / p1
+        s = q1 / (1.0 - q1 * u.sum(-1))
+        idx = np.arange(k)
+        G_inv = s[..., None, None] * u[..., :, None] * u[..., None, :]
+        G_inv[..., idx, idx] += u
+        D = np.broadcast_to(-q2[..., None, None, None], (*batch, k, k, k)).copy()
+        D[..., idx, idx, idx] += p2
+        if not second:
+            return G_inv, D, None
+        D2 = np.broadcast_to(-q3[..., None, None, None, None], (*batch, k, k, k, k)).copy()
+        D2[..., idx, idx, idx, idx] += p3
+        return G_inv, D, D2
 
     def _metric_np(self, p):
         k = p.shape[-1]

@@ -11,6 +11,7 @@ from scipy.special import gammaln as sgammaln
 
 from ..manifold import StatisticalManifold
 from ._closed_connection import ClosedFormConnection
+from ._polygamma import polygamma123
 
 __all__ = ["Gamma"]
 
@@ -43,6 +44,33 @@ class Gamma(ClosedFormConnection, StatisticalManifold):
         return anp.stack(
             [anp.stack([apolygamma(1, a), off], -1), anp.stack([off, a / b**2], -1)], -2
         )
+
+    def _closed_geometry(self, p, second: bool):
+        """``G⁻¹ = [[α/β², 1/β], [1/β, ψ′(α)]] / det``, ``det = (αψ′(α) − 1)/β²``, and the
+        closed-form ``∂G``, ``∂²G``."""
+        a, b = p[..., 0], p[..., 1]
+        p1, p2, p3 = polygamma123(a)
+        ib = 1.0 / b
+        ib2 = ib * ib
+        det = (a * p1 - 1.0) * ib2
+        G_inv = np.empty((*p.shape[:-1], 2, 2))
+        G_inv[..., 0, 0] = a * ib2 / det
+        G_inv[..., 0, 1] = G_inv[..., 1, 0] = ib / det
+        G_inv[..., 1, 1] = p1 / det
+        D = np.zeros((*p.shape[:-1], 2, 2, 2))
+        D[..., 0, 0, 0] = p2
+        D[..., 1, 1, 0] = ib2
+        D[..., 0, 1, 1] = D[..., 1, 0, 1] = ib2
+        D[..., 1, 1, 1] = -2.0 * a * ib2 * ib
+        if not second:
+            return G_inv, D, None
+        D2 = np.zeros((*p.shape[:-1], 2, 2, 2, 2))
+        ib3 = ib2 * ib
+        D2[..., 0, 0, 0, 0] = p3
+        D2[..., 1, 1, 0, 1] = D2[..., 1, 1, 1, 0] = -2.0 * ib3
+        D2[..., 0, 1, 1, 1] = D2[..., 1, 0, 1, 1] = -2.0 * ib3
+        D2[..., 1, 1, 1, 1] = 6.0 * a * ib3 * ib
+        return G_inv, D, D2
 
     def _metric_np(self, p):
         a, b = p[..., 0], p[..., 1]

@@ -1,0 +1,62 @@
+"""Fast vectorized trigamma, tetragamma and pentagamma: ``ψ′, ψ″, ψ‴`` together.
+
+The numerical geodesics of the Gamma, Beta and Dirichlet families evaluate these at
+every right-hand side of the geodesic equation; ``scipy.special.polygamma`` goes
+through the Hurwitz zeta function one order at a time and dominated that cost. Here
+all three share one upward recurrence to ``x ≥ 10`` (every shift at once, as one
+array),
+
+``ψ′(x) = ψ′(x+1) + 1/x²``, ``ψ″(x) = ψ″(x+1) − 2/x³``, ``ψ‴(x) = ψ‴(x+1) + 6/x⁴``,
+
+followed by the asymptotic (Bernoulli-number) series, whose first omitted term is
+below 1e-16 relative at ``x ≥ 10``. Agreement with scipy is tested to 1e-14.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["polygamma123"]
+
+_SHIFT_TO = 10.0
+
+# Asymptotic series as coefficient columns over powers r¹ … r¹⁷ of r = 1/z:
+# ψ′ ~ r + r²/2 + r³/6 − r⁵/30 + r⁷/42 − r⁹/30 + 5r¹¹/66 − 691r¹³/2730 + 7r¹⁵/6,
+# ψ″ and ψ‴ its term-by-term derivatives.
+_TERMS = {
+    1: (1.0, 0.0, 0.0),
+    2: (0.5, -1.0, 0.0),
+    3: (1 / 6, -1.0, 2.0),
+    4: (0.0, -0.5, 3.0),
+    5: (-1 / 30, 0.0, 2.0),
+    6: (0.0, 1 / 6, 0.0),
+    7: (1 / 42, 0.0, -1.0),
+    8: (0.0, -1 / 6, 0.0),
+    9: (-1 / 30, 0.0, 4 / 3),
+    10: (0.0, 3 / 10, 0.0),
+    11: (5 / 66, 0.0, -3.0),
+    12: (0.0, -5 / 6, 0.0),
+    13: (-691 / 2730, 0.0, 10.0),
+    14: (0.0, 691 / 210, 0.0),
+    15: (7 / 6, 0.0, -691 / 15),
+    16: (0.0, -35 / 2, 0.0),
+    17: (0.0, 0.0, 280.0),
+}
+_POWERS = np.arange(1, 18, dtype=float)
+_COEF = np.array([_TERMS[k] for k in range(1, 18)])  # (17, 3)
+_SHIFT_COEF = np.array([1.0, -2.0, 6.0])
+
+
+def polygamma123(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(ψ′(x), ψ″(x), ψ‴(x))`` for ``x > 0`` (any shape)."""
+    x = np.asarray(x, dtype=float)
+    low = float(np.min(x)) if x.size else _SHIFT_TO
+    n_shift = int(np.ceil(_SHIFT_TO - low)) if low < _SHIFT_TO else 0
+    z = x + n_shift
+    out = (z[..., None] ** -_POWERS) @ _COEF  # (..., 3)
+    if n_shift:
+        # every shift at once: Σⱼ c / (x + j)ᵐ for j < n_shift
+        inv = 1.0 / (x[..., None] + np.arange(n_shift))
+        inv2 = inv * inv
+        out = out + np.stack([inv2, inv2 * inv, inv2 * inv2], axis=-1).sum(-2) * _SHIFT_COEF
+    return out[..., 0], out[..., 1], out[..., 2]
