@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
-from conftest import PositiveLine
 
 import infogeo as ig
 from infogeo.geometry.manifold import RiemannianManifold
 from infogeo.optim import minimize
 from infogeo.optim.objective import Objective
+
+from .conftest import PositiveLine
 
 
 def test_start_off_the_manifold(half_plane):

@@ -8,10 +8,11 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 import scipy.optimize
-from conftest import PositiveLine, half_plane_dist
 
 import infogeo as ig
 from infogeo.optim import OptimizeResult, RiemannianGradientDescent, minimize
+
+from .conftest import PositiveLine, half_plane_dist
 
 
 def _quadratic(dim=4, seed=0):
