@@ -48,9 +48,12 @@ class RiemannianManifold:
         Relative and absolute tolerances of the DOP853 integration of the geodesic
         equation used by the numerical :meth:`exp` (defaults 1e-12 and 1e-12).
     log_tol
-        Tolerance on the relative endpoint residual ``‖γ(1) − q‖ / max(1, ‖q‖)``
-        that a numerical :meth:`log` must meet (default 1e-10); a solve that cannot
-        meet it raises :class:`~infogeo.ConvergenceError`.
+        Tolerance on the relative endpoint residual
+        ``‖γ(1) − q‖ / max(‖q − p‖, 1e-4 · max(1, ‖q‖))`` (coordinates, 2-norm,
+        ``γ(1)`` integrated at ``ode_rtol``/``ode_atol``) that a numerical
+        :meth:`log` must meet (default 1e-10, so distances come out to about 1e-10
+        relative, well within 1e-9); a solve that cannot meet it raises
+        :class:`~infogeo.ConvergenceError`. See :mod:`infogeo.geometry.shooting`.
     """
 
     ode_rtol: float = 1e-12
