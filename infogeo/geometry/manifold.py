@@ -271,11 +271,23 @@ class RiemannianManifold:
         D2 = D2.reshape(*batch, n, n, n, n)
         G = self.metric(p)
         first = 0.5 * (np.swapaxes(D, -1, -2) + D - np.moveaxis(D, -1, -3))
-        gamma = np.linalg.solve(G, first.reshape(*batch, n, n * n)).reshape(first.shape)
         # ∂ₘΓₗᵢⱼ = ½ (∂ₘ∂ᵢG_lj + ∂ₘ∂ⱼG_li − ∂ₘ∂ₗG_ij), layout [l, i, j, m]
         d_first = 0.5 * (np.swapaxes(D2, -2, -3) + D2 - np.moveaxis(D2, -2, -4))
-        rhs = d_first - np.einsum("...lsm,...sij->...lijm", D, gamma)
-        d_gamma = np.linalg.solve(G, rhs.reshape(*batch, n, n**3)).reshape(*batch, n, n, n, n)
+        # one solve with G for Γ = G⁻¹Γ₍₁₎, G⁻¹∂Γ₍₁₎ and G⁻¹∂G together
+        rhs = np.concatenate(
+            [
+                first.reshape(*batch, n, n * n),
+                d_first.reshape(*batch, n, n**3),
+                D.reshape(*batch, n, n * n),
+            ],
+            axis=-1,
+        )
+        sol = np.linalg.solve(G, rhs)
+        gamma = sol[..., : n * n].reshape(*batch, n, n, n)
+        ginv_d_first = sol[..., n * n : n * n + n**3].reshape(*batch, n, n, n, n)
+        ginv_D = sol[..., n * n + n**3 :].reshape(*batch, n, n, n)  # [k, s, m]
+        # ∂ₘΓᵏᵢⱼ = Gᵏˡ∂ₘΓₗᵢⱼ − (Gᵏˡ ∂ₘG_ls) Γˢᵢⱼ
+        d_gamma = ginv_d_first - np.einsum("...ksm,...sij->...kijm", ginv_D, gamma)
         return gamma, d_gamma
 
     def _christoffel_derivative_fd(self, p: np.ndarray) -> np.ndarray:

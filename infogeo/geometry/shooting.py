@@ -335,7 +335,7 @@ def _integrate(manifold, P, V, variational, rtol, atol):
             if variational:
                 Jm = Y[:, 2 * d : 2 * d + d * d].reshape(B, d, d)
                 Km = Y[:, 2 * d + d * d :].reshape(B, d, d)
-                A = -np.einsum("nkijl,ni,nj->nkl", dgamma, vs, vs)
+                A = -np.einsum("nkijl,ni,nj->nkl", dgamma, vs, vs, optimize=True)
                 C = -(np.einsum("nkij,ni->nkj", gamma, vs) + np.einsum("nkij,nj->nki", gamma, vs))
                 out[:, 2 * d : 2 * d + d * d] = Km.reshape(B, -1)
                 out[:, 2 * d + d * d :] = (A @ Jm + C @ Km).reshape(B, -1)
