@@ -33,6 +33,7 @@ from ..exceptions import ConvergenceError
 
 __all__ = ["Nodes", "continuous_nodes", "integer_nodes"]
 
+_ORDERS = np.array([1.0, 2.0])
 _DROP = 40.0  # nodes with log-weight below max − 40 are dropped (relative 4e-18)
 
 
@@ -188,8 +189,10 @@ def continuous_nodes(
         ``(nodes, normalized weights) ↦`` the expectation as an array (e.g. the
         Fisher matrix); used to decide convergence.
     rtol
-        Stop when halving ``h`` changes the result (relative to its largest entry)
-        by less than ``rtol`` and the total mass by less than ``max(rtol, 1e-9)``.
+        Refine ``h`` until halving it changes the total mass by less than
+        ``max(rtol, 1e-9)`` and the mean and variance of ``y`` by less than ``rtol``
+        (numpy only), then until the expectation itself changes by less than
+        ``rtol`` (relative to its largest entry) between successive levels.
 
     Returns
     -------
@@ -221,29 +224,41 @@ def continuous_nodes(
         c, s = c_new, s_new
         if done:
             break
-    # 2. halve h until the expectation settles
-    previous, previous_mass = None, 0.0
+    # 2. halve h until the mass and the first moments of y settle (numpy only), then
+    #    certify with the expectation itself at two successive levels
+    previous, previous_cheap, value, change = None, None, None, np.inf
     for level in range(2, max_level + 1):
         h = 2.0**-level
         nodes, lp = _rule(log_prob, a, b, c, s, h)
         mass = logsumexp(nodes.log_w + lp)
         kept, w = nodes.prune(lp)
-        value = integrand(kept, w)
-        if previous is not None:
-            scale = max(np.max(np.abs(value)), 1e-300)
-            change = np.max(np.abs(value - previous)) / scale
-            mass_change = abs(np.expm1(mass - previous_mass))
-            # the mass within float resolution of a finite end point (e.g. Beta(½, ½)
-            # has mass ~1e-8 within 1e-16 of 1) cannot be resolved from log p(x): the
-            # mass is held to 1e-9, the self-normalized expectation to rtol
-            if change <= rtol and mass_change <= max(rtol, 1e-9):
+        y = _from_support(kept.x, a, b)
+        m1 = float(np.sum(w * y))
+        cheap = np.array([np.expm1(mass), m1, float(np.sum(w * (y - m1) ** 2))])
+        settled = previous_cheap is not None and (
+            abs(cheap[0] - previous_cheap[0]) <= max(rtol, 1e-9)
+            and np.all(
+                np.abs(cheap[1:] - previous_cheap[1:]) <= rtol * max(s, abs(c)) ** np.array([1, 2])
+            )
+        )
+        previous_cheap = cheap
+        if not settled and level < max_level:
+            previous = (kept, w)
+            continue
+        if value is None and previous is not None:
+            value = integrand(*previous)
+        new_value = integrand(kept, w)
+        if value is not None:
+            scale = max(np.max(np.abs(new_value)), 1e-300)
+            change = np.max(np.abs(new_value - value)) / scale
+            if change <= rtol:
                 if abs(np.expm1(mass)) > 1e-6:
                     raise ValueError(
                         f"log_prob does not integrate to 1 over ({a:g}, {b:g}): the integral "
                         f"is {np.exp(mass):.10g}"
                     )
-                return kept, w, value
-        previous, previous_mass = value, mass
+                return kept, w, new_value
+        value, previous = new_value, (kept, w)
     raise ConvergenceError(
         f"the quadrature of the expectation over ({a:g}, {b:g}) did not converge to "
         f"rtol={rtol:g} with step h = {2.0**-max_level:g}",

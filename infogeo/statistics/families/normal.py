@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import autograd.numpy as anp
 import numpy as np
+from autograd.tracer import Box
 
 from ..manifold import StatisticalManifold
 from ._hyperbolic import halfplane_dist, halfplane_exp, halfplane_log
@@ -11,6 +12,7 @@ from ._hyperbolic import halfplane_dist, halfplane_exp, halfplane_log
 __all__ = ["Normal"]
 
 _SQRT2 = np.sqrt(2.0)
+_DIAG = np.array([[1.0, 0.0], [0.0, 2.0]])
 
 
 class Normal(StatisticalManifold):
@@ -36,6 +38,8 @@ class Normal(StatisticalManifold):
         return -0.5 * np.log(2 * np.pi) - anp.log(sigma) - 0.5 * ((x - mu) / sigma) ** 2
 
     def _metric(self, theta):
+        if not isinstance(theta, Box):  # plain numpy: fill the diagonal directly
+            return (1.0 / theta[..., 1] ** 2)[..., None, None] * _DIAG
         s2 = theta[..., 1] ** 2
         zero = anp.zeros_like(s2)
         return anp.stack([anp.stack([1.0 / s2, zero], -1), anp.stack([zero, 2.0 / s2], -1)], -2)
