@@ -62,6 +62,9 @@ _MAX_STEP = 0.5
 #: ``1e-3 ×`` the median relative residual of the active pairs, clipped to
 #: ``[coarse_tol, _LOOSEST]``.
 _LOOSEST = 1e-4
+#: Step lengths tried at once (α, α/2, …) when at most ``_SMALL`` pairs backtrack.
+_CANDIDATES = 4
+_SMALL = 256
 #: Smallest accepted step-halving factor before phase one hands a pair to the fallback.
 _MIN_ALPHA = 1.0 / 128
 #: Floor of the residual scale, relative to ``max(1, ‖q‖)`` (see module docstring).
@@ -236,21 +239,34 @@ class _Shooter:
                 step_tols = (max(tols[0], loose), max(tols[1], loose))
             pending = np.arange(active.size)
             old_rho = rho[active].copy()
-            for _h in range((3 if reuse else self.max_halvings) + 1):
+            halvings_left = 3 if reuse else self.max_halvings
+            while pending.size:
+                # small sets try several step lengths α, α/2, α/4, … in one integration
+                k = min(_CANDIDATES if pending.size <= _SMALL else 1, halvings_left + 1)
+                factors = 0.5 ** np.arange(k)
                 idx = active[pending]
-                trial = V[idx] + alpha[pending, None] * delta[pending]
-                X1, Jn, ok = self.shoot(P[idx], trial, not reuse, step_tols)
-                rho_t = self._rho(X1, Q[idx], ok, idx)
-                accept = rho_t <= (1.0 - 1e-4 * alpha[pending]) * rho[idx]
+                m = idx.size
+                steps = alpha[pending][None, :, None] * factors[:, None, None]
+                trial = (V[idx][None] + steps * delta[pending][None]).reshape(k * m, -1)
+                tiled = np.tile(idx, k)
+                X1, Jn, ok = self.shoot(P[tiled], trial, not reuse, step_tols)
+                rho_t = self._rho(X1, Q[tiled], ok, tiled).reshape(k, m)
+                limit = (1.0 - 1e-4 * alpha[pending][None, :] * factors[:, None]) * rho[idx]
+                acc = rho_t <= limit
+                accept = acc.any(axis=0)
+                which = np.argmax(acc, axis=0)[accept]  # longest accepted step
+                rows = which * m + np.flatnonzero(accept)
                 acc_idx = idx[accept]
-                V[acc_idx] = trial[accept]
-                R[acc_idx] = X1[accept] - Q[acc_idx]
-                rho[acc_idx] = rho_t[accept]
+                V[acc_idx] = trial[rows]
+                R[acc_idx] = X1[rows] - Q[acc_idx]
+                rho[acc_idx] = rho_t.reshape(-1)[rows]
                 if not reuse:
-                    J[acc_idx] = Jn[accept]
+                    J[acc_idx] = Jn[rows]
+                alpha[pending[accept]] *= factors[which]
                 pending = pending[~accept]
-                alpha[pending] *= 0.5
-                if pending.size == 0:
+                alpha[pending] *= 0.5**k
+                halvings_left -= k
+                if halvings_left < 0:
                     break
             stalled = active[pending]
             if not reuse:
