@@ -12,7 +12,6 @@ from ._hyperbolic import halfplane_dist, halfplane_exp, halfplane_log
 __all__ = ["Normal"]
 
 _SQRT2 = np.sqrt(2.0)
-_DIAG = np.array([[1.0, 0.0], [0.0, 2.0]])
 
 
 class Normal(StatisticalManifold):
@@ -39,7 +38,12 @@ class Normal(StatisticalManifold):
 
     def _metric(self, theta):
         if not isinstance(theta, Box):  # plain numpy: fill the diagonal directly
-            return (1.0 / theta[..., 1] ** 2)[..., None, None] * _DIAG
+            sigma = theta[..., 1]
+            inv = 1.0 / (sigma * sigma)
+            out = np.zeros((*theta.shape[:-1], 2, 2))
+            out[..., 0, 0] = inv
+            out[..., 1, 1] = inv + inv
+            return out
         s2 = theta[..., 1] ** 2
         zero = anp.zeros_like(s2)
         return anp.stack([anp.stack([1.0 / s2, zero], -1), anp.stack([zero, 2.0 / s2], -1)], -2)
