@@ -159,3 +159,17 @@ def test_collocation_fallback_rescues_pairs_shooting_cannot_solve(closed_halfpla
     assert info.value.residual > closed_halfplane.log_tol
     v = solve_log(closed_halfplane, p, q, max_iter=2, fallback=True)
     assert closed_halfplane.norm(p, v) == pytest.approx(halfplane_distance(p, q), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"tol": -1.0}, ValueError, "tol must be a finite number > 0"),
+        ({"tol": np.nan}, ValueError, "tol must be a finite number > 0"),
+        ({"max_iter": 1.5}, TypeError, "max_iter must be an integer"),
+        ({"coarse_tol": 0.0}, ValueError, "coarse_tol must be a finite number > 0"),
+    ],
+)
+def test_solve_log_bad_options(closed_halfplane, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        solve_log(closed_halfplane, [0.0, 1.0], [1.0, 1.0], **kwargs)
