@@ -176,6 +176,7 @@ def continuous_nodes(
     *,
     rtol: float = 1e-12,
     max_level: int = 9,
+    start: tuple[float, float] | None = None,
 ) -> tuple[Nodes, np.ndarray, np.ndarray]:
     """Double-exponential quadrature on ``(a, b)`` for ``E[integrand]``.
 
@@ -205,9 +206,16 @@ def continuous_nodes(
         If ``log p`` is ``−inf`` at every node or does not integrate to 1.
     ConvergenceError
         If the rule has not converged at the finest level.
+
+    Notes
+    -----
+    ``start`` is an initial ``(centre, scale)`` in the mapped variable (e.g. from the
+    previous call at a nearby parameter); the final ones are stored in
+    ``continuous_nodes.last_centre_scale``.
     """
     # 1. centre and scale in the mapped variable y, from the density itself
-    c, s = 0.0, 1.0
+    c, s = (0.0, 1.0) if start is None else start
+    done = False
     for _ in range(8):
         nodes, lp = _rule(log_prob, a, b, c, s, 0.25)
         if not np.any(np.isfinite(lp)):
@@ -224,6 +232,9 @@ def continuous_nodes(
         c, s = c_new, s_new
         if done:
             break
+    if not done and start is not None:
+        # a warm start far from this density: start over from (0, 1)
+        return continuous_nodes(log_prob, a, b, integrand, rtol=rtol, max_level=max_level)
     # 2. halve h until the mass and the first moments of y settle (numpy only), then
     #    certify with the expectation itself at two successive levels
     previous, previous_cheap, value, change = None, None, None, np.inf
@@ -257,6 +268,7 @@ def continuous_nodes(
                         f"log_prob does not integrate to 1 over ({a:g}, {b:g}): the integral "
                         f"is {np.exp(mass):.10g}"
                     )
+                continuous_nodes.last_centre_scale = (c, s)
                 return kept, w, new_value
         value, previous = new_value, (kept, w)
     raise ConvergenceError(

@@ -10,6 +10,7 @@ import numpy as np
 from autograd.tracer import Box
 
 from .._validation import check_positive_int
+from ..exceptions import ConvergenceError
 from .expectations import Nodes, continuous_nodes, integer_nodes
 from .manifold import StatisticalManifold, untrace
 from .support import normalize_support
@@ -140,9 +141,26 @@ class ParametricFamily(StatisticalManifold):
                 nodes = Nodes(x, -lp(x))
         else:
             a, b = self.support[1], self.support[2]
-            nodes, w, _ = continuous_nodes(
-                lp, a, b, lambda n, w: self._neg_hessian(n, w, theta0), rtol=self.quad_rtol
-            )
+
+            def solve(start):
+                return continuous_nodes(
+                    lp,
+                    a,
+                    b,
+                    lambda n, w: self._neg_hessian(n, w, theta0),
+                    rtol=self.quad_rtol,
+                    start=start,
+                )
+
+            warm = getattr(self, "_centre_scale", None)
+            try:
+                nodes, w, _ = solve(warm)
+            except (ValueError, ConvergenceError):
+                if warm is None:
+                    raise
+                nodes, w, _ = solve(None)  # the previous point was too far away
+            # warm start for the next call (geodesic solvers call at nearby points)
+            self._centre_scale = continuous_nodes.last_centre_scale
             return nodes, w
         with np.errstate(all="ignore"):
             log_p = lp(nodes.x)
