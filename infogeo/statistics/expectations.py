@@ -177,7 +177,7 @@ def continuous_nodes(
     rtol: float = 1e-12,
     max_level: int = 9,
     start: tuple[float, float] | None = None,
-) -> tuple[Nodes, np.ndarray, np.ndarray]:
+) -> tuple[Nodes, np.ndarray, np.ndarray, tuple[float, float]]:
     """Double-exponential quadrature on ``(a, b)`` for ``E[integrand]``.
 
     Parameters
@@ -197,8 +197,10 @@ def continuous_nodes(
 
     Returns
     -------
-    nodes, weights, value
-        The final nodes (pruned), their normalized weights and the expectation.
+    nodes, weights, value, centre_scale
+        The final nodes (pruned), their normalized weights, the expectation, and the
+        ``(centre, scale)`` of the rule in the mapped variable (a warm ``start`` for a
+        nearby density).
 
     Raises
     ------
@@ -210,8 +212,8 @@ def continuous_nodes(
     Notes
     -----
     ``start`` is an initial ``(centre, scale)`` in the mapped variable (e.g. from the
-    previous call at a nearby parameter); the final ones are stored in
-    ``continuous_nodes.last_centre_scale``.
+    previous call at a nearby parameter); if the centre/scale search does not settle
+    from it, the search restarts from ``(0, 1)``.
     """
     # 1. centre and scale in the mapped variable y, from the density itself
     c, s = (0.0, 1.0) if start is None else start
@@ -268,8 +270,7 @@ def continuous_nodes(
                         f"log_prob does not integrate to 1 over ({a:g}, {b:g}): the integral "
                         f"is {np.exp(mass):.10g}"
                     )
-                continuous_nodes.last_centre_scale = (c, s)
-                return kept, w, new_value
+                return kept, w, new_value, (c, s)
         value, previous = new_value, (kept, w)
     raise ConvergenceError(
         f"the quadrature of the expectation over ({a:g}, {b:g}) did not converge to "

@@ -154,13 +154,13 @@ class ParametricFamily(StatisticalManifold):
 
             warm = getattr(self, "_centre_scale", None)
             try:
-                nodes, w, _ = solve(warm)
+                nodes, w, _, centre_scale = solve(warm)
             except (ValueError, ConvergenceError):
                 if warm is None:
                     raise
-                nodes, w, _ = solve(None)  # the previous point was too far away
+                nodes, w, _, centre_scale = solve(None)  # the previous point was far away
             # warm start for the next call (geodesic solvers call at nearby points)
-            self._centre_scale = continuous_nodes.last_centre_scale
+            self._centre_scale = centre_scale
             return nodes, w
         with np.errstate(all="ignore"):
             log_p = lp(nodes.x)
