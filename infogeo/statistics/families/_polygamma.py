@@ -44,7 +44,6 @@ _TERMS = {
 }
 _POWERS = np.arange(1, 18, dtype=float)
 _COEF = np.array([_TERMS[k] for k in range(1, 18)])  # (17, 3)
-_SHIFT_COEF = np.array([1.0, -2.0, 6.0])
 
 
 def polygamma123(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -53,10 +52,15 @@ def polygamma123(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     low = float(np.min(x)) if x.size else _SHIFT_TO
     n_shift = int(np.ceil(_SHIFT_TO - low)) if low < _SHIFT_TO else 0
     z = x + n_shift
-    out = (z[..., None] ** -_POWERS) @ _COEF  # (..., 3)
+    r = 1.0 / z
+    powers = np.cumprod(np.broadcast_to(r[..., None], (*z.shape, _POWERS.size)), axis=-1)
+    out = powers @ _COEF  # (..., 3)
     if n_shift:
-        # every shift at once: Σⱼ c / (x + j)ᵐ for j < n_shift
+        # every shift at once: Σⱼ 1/(x + j)², −2/(x + j)³, 6/(x + j)⁴ for j < n_shift
         inv = 1.0 / (x[..., None] + np.arange(n_shift))
         inv2 = inv * inv
-        out = out + np.stack([inv2, inv2 * inv, inv2 * inv2], axis=-1).sum(-2) * _SHIFT_COEF
+        inv3 = inv2 * inv
+        out[..., 0] += inv2.sum(-1)
+        out[..., 1] -= 2.0 * inv3.sum(-1)
+        out[..., 2] += 6.0 * (inv3 * inv).sum(-1)
     return out[..., 0], out[..., 1], out[..., 2]
