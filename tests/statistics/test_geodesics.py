@@ -241,3 +241,8 @@ def test_mvn_one_dimensional_is_normal_in_variance_coordinates():
     p, q = np.array([0.0, 1.0]), np.array([1.0, 4.0])  # (mu, sigma²)
     expected = normal.dist([0.0, 1.0], [1.0, 2.0])
     assert mvn.dist(p, q) == pytest.approx(float(expected), rel=1e-9)
+
+
+def test_dirichlet_two_distances_equal_beta_distances():
+    p, q = np.array([[1.2, 3.0], [4.0, 0.7]]), np.array([[2.5, 1.1], [1.5, 1.5]])
+    np.testing.assert_allclose(ig.Dirichlet(2).dist(p, q), ig.Beta().dist(p, q), rtol=1e-9)
