@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import halfplane_christoffel, halfplane_christoffel_derivative
+from geometry_cases import halfplane_christoffel, halfplane_christoffel_derivative
 
 import infogeo as ig
 

@@ -3,7 +3,7 @@
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from conftest import halfplane_distance
+from geometry_cases import halfplane_distance
 
 import infogeo as ig
 

@@ -3,7 +3,7 @@
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from conftest import HALFPLANE_BOUNDS, halfplane_metric
+from geometry_cases import HALFPLANE_BOUNDS, halfplane_metric
 
 import infogeo as ig
 

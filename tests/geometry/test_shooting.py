@@ -3,7 +3,7 @@
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from conftest import ClosedHalfPlane, halfplane_distance, sphere_distance
+from geometry_cases import ClosedHalfPlane, halfplane_distance, sphere_distance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
