@@ -5,9 +5,10 @@ differences, known moments)."""
 import autograd
 import numpy as np
 import pytest
-from statistics_cases import SCALAR_CASES, case_ids, rel_err
 
 import infogeo as ig
+
+from .statistics_cases import SCALAR_CASES, case_ids, rel_err
 
 POINTS = [(fam, sup, np.array(t)) for fam, sup, ts in SCALAR_CASES for t in ts]
 POINT_IDS = [f"{fam!r}-{t}" for fam, sup, t in POINTS]

@@ -4,10 +4,11 @@ literature, the numerical solvers of the geometry core, and autograd."""
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from statistics_cases import rel_err
 
 import infogeo as ig
 from infogeo.geometry.manifold import RiemannianManifold
+
+from .statistics_cases import rel_err
 
 
 class _AutogradReference(RiemannianManifold):

@@ -4,9 +4,10 @@ import autograd
 import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
-from statistics_cases import rel_err
 
 import infogeo as ig
+
+from .statistics_cases import rel_err
 
 
 def gauss_hermite_outer_scores(fam, theta, n=12):

@@ -4,9 +4,10 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd.scipy.special import gammaln
-from statistics_cases import rel_err
 
 import infogeo as ig
+
+from .statistics_cases import rel_err
 
 
 def normal_log_prob(x, t):
