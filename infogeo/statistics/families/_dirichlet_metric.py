@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.scipy.special import polygamma as apolygamma
 from scipy.special import polygamma
+
+from ..._special import polygamma as apolygamma
 
 __all__ = ["dirichlet_metric", "dirichlet_metric_derivative", "dirichlet_metric_second_derivative"]
 

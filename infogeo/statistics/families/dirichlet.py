@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.scipy.special import gammaln
 from scipy.special import digamma, polygamma
 from scipy.special import gammaln as sgammaln
 
+from ..._special import gammaln
 from ..._validation import check_positive_int
 from ..manifold import StatisticalManifold
 from ._closed_connection import ClosedFormConnection

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.scipy.special import gammaln
-from autograd.scipy.special import polygamma as apolygamma
 from scipy.special import digamma, polygamma
 from scipy.special import gammaln as sgammaln
 
+from ..._special import gammaln
+from ..._special import polygamma as apolygamma
 from ..manifold import StatisticalManifold
 from ._closed_connection import ClosedFormConnection
 from ._polygamma import polygamma123

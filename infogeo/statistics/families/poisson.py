@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.scipy.special import gammaln
 
+from ..._special import gammaln
 from ._one_parameter import OneParameterFamily
 
 __all__ = ["Poisson"]
