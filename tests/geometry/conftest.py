@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from geometry_cases import HALFPLANE_BOUNDS, ClosedHalfPlane, halfplane_metric, sphere_metric
 
 import infogeo as ig
+
+from .geometry_cases import HALFPLANE_BOUNDS, ClosedHalfPlane, halfplane_metric, sphere_metric
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from geometry_cases import halfplane_christoffel, halfplane_christoffel_derivative
 
 import infogeo as ig
+
+from .geometry_cases import halfplane_christoffel, halfplane_christoffel_derivative
 
 
 def test_halfplane_christoffel_autograd_matches_closed_form(halfplane):

@@ -3,9 +3,10 @@
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from geometry_cases import halfplane_distance
 
 import infogeo as ig
+
+from .geometry_cases import halfplane_distance
 
 
 def semicircle(t):

@@ -3,9 +3,10 @@
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from geometry_cases import HALFPLANE_BOUNDS, halfplane_metric
 
 import infogeo as ig
+
+from .geometry_cases import HALFPLANE_BOUNDS, halfplane_metric
 
 
 @pytest.mark.parametrize(

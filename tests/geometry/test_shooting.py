@@ -3,12 +3,13 @@
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from geometry_cases import ClosedHalfPlane, halfplane_distance, sphere_distance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import infogeo as ig
 from infogeo.geometry.shooting import solve_log
+
+from .geometry_cases import ClosedHalfPlane, halfplane_distance, sphere_distance
 
 
 def _pairs(rng, n):
