@@ -1,0 +1,332 @@
+"""The geodesic boundary-value problem by Chebyshev spectral collocation.
+
+Given pairs ``p, q`` (batched), find the curve ``x : [0, 1] → M`` with
+``ẍᵏ + Γᵏᵢⱼ(x) ẋⁱ ẋʲ = 0``, ``x(0) = p``, ``x(1) = q``; its initial velocity is
+``log_p(q)``.
+
+Method
+------
+The curve is the polynomial of degree ``N`` through its values ``X_j`` at the
+Chebyshev–Gauss–Lobatto nodes ``t_j = (1 − cos(πj/N)) / 2``, ``j = 0, …, N``, with
+``X_0 = p`` and ``X_N = q`` fixed. With ``D`` the spectral differentiation matrix on
+``[0, 1]`` (built once per ``N`` and cached), the unknown interior values solve
+
+``R_j = (D²X)_j + Γ(X_j)[(DX)_j, (DX)_j] = 0``,  ``j = 1, …, N − 1``,
+
+by Newton's method from the straight line, with the analytic Jacobian
+
+``∂R_jᵏ/∂X_mˡ = (D²)_jm δᵏₗ + D_jm (Γᵏᵢₗ + Γᵏₗᵢ) Vⁱ_j + δ_jm ∂ₗΓᵏᵢⱼ Vⁱ_j Vʲ_j``,
+
+``V = DX``: one dense ``(N − 1) d`` square system per pair, all pairs solved by one
+batched :func:`numpy.linalg.solve`, and ``Γ, ∂Γ`` for every node of every pair from
+one vectorized :meth:`~RiemannianManifold.christoffel_and_derivative` call per
+iteration. A step is halved (up to ``max_halvings`` times) while some node leaves
+the domain (:meth:`~RiemannianManifold.belongs`) or the residual norm ``‖R‖₂`` does
+not decrease.
+
+Certificate
+-----------
+A pair is accepted only if all three hold (``s = max(‖q − p‖₂, 1e-4 · max(1, ‖q‖₂))``
+the scale of the curve, ``tol`` the requested relative tolerance):
+
+1. **Newton converged**: the last Newton update satisfies ``‖δ‖_∞ ≤ 1e-12 · s``
+   (Newton converges quadratically, so the iterate after it is at round-off).
+2. **Resolved**: the Chebyshev coefficients ``c_k`` of the curve (a DCT-I of the node
+   values) have a negligible tail: ``max_{k > N − 3} ‖c_k‖_∞ ≤ tail_factor · tol · s``.
+3. **Small defect off the grid**: the geodesic equation's residual
+   ``‖ẍ + Γ(x)[ẋ, ẋ]‖_∞`` of the interpolating polynomial, evaluated at the ``2N``
+   Chebyshev points of the first kind (none of them a collocation node), is at most
+   ``tol · s``.
+
+Conditions 2–3 bound the interpolation error of the curve and the size of the
+forcing of the linearized problem that the polynomial solves exactly; for a pair
+that is not close to conjugate points the error of ``v = (DX)_0`` is then of order
+``tol · s``. Pairs that fail are retried with ``2N`` nodes, up to ``max_nodes``;
+those still uncertified are reported as failed so that the caller can fall back to
+shooting (:mod:`~infogeo.geometry.shooting`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = ["collocation_log"]
+
+#: Newton's last update must be below this times the curve's scale.
+_NEWTON_TOL = 1e-12
+#: Number of trailing Chebyshev coefficients checked by the tail certificate.
+_TAIL = 3
+#: Floor of the curve scale relative to ``max(1, ‖q‖)`` (as in shooting).
+_SCALE_FLOOR = 1e-4
+
+
+def _dct_matrix(N: int) -> np.ndarray:
+    """``C`` with ``c = C f``: Chebyshev coefficients of the interpolant of values ``f``
+    at the points ``cos(πj/N)`` (DCT-I)."""
+    j = np.arange(N + 1)
+    w = np.ones(N + 1)
+    w[0] = w[-1] = 0.5
+    C = (2.0 / N) * np.cos(np.pi * np.outer(j, j) / N) * w[None, :]
+    C[0] *= 0.5
+    C[-1] *= 0.5
+    return C
+
+
+def _basis_matrix(y: np.ndarray, N: int, op) -> np.ndarray:
+    """``[op(T_k)](y)`` for ``k = 0..N`` as a ``(len(y), N + 1)`` matrix."""
+    cheb = np.polynomial.chebyshev
+    return np.stack([cheb.chebval(y, op(e)) for e in np.eye(N + 1)], axis=1)
+
+
+@lru_cache(maxsize=16)
+def _operators(N: int):
+    """Nodes ``t``, ``D``, ``D²`` on ``[0, 1]``, the DCT-I matrix ``C``, and for the
+    defect certificate on the ``2N`` grid: values ``E0`` and ``t``-derivatives ``E1``
+    of the degree-``N`` interpolant, and the integration matrix ``S`` (``∫₀ᵗ f``)."""
+    j = np.arange(N + 1)
+    x = np.cos(np.pi * j / N)  # descending on [-1, 1]
+    c = np.ones(N + 1)
+    c[0] = c[-1] = 2.0
+    c = c * (-1.0) ** j
+    Dx = np.outer(c, 1.0 / c) / (x[:, None] - x[None, :] + np.eye(N + 1))
+    Dx -= np.diag(Dx.sum(axis=1))  # negative-sum trick for the diagonal
+    t = (1.0 - x) / 2.0
+    D = -2.0 * Dx  # d/dt = −2 d/dx
+    D2 = D @ D
+    C = _dct_matrix(N)
+    cheb = np.polynomial.chebyshev
+    M = 2 * N
+    y = np.cos(np.pi * np.arange(M + 1) / M)
+    E0 = cheb.chebvander(y, N) @ C
+    E1 = -2.0 * _basis_matrix(y, N, cheb.chebder) @ C
+    # ∫₀ᵗ f dt' = −½ ∫₁ˣ f dx' (t = (1 − x)/2), f interpolated on the 2N grid
+    S = -0.5 * _basis_matrix(y, M, lambda e: cheb.chebint(e, lbnd=1.0)) @ _dct_matrix(M)
+    return t, D, D2, C, E0, E1, S
+
+
+def _sym_gamma_v(gamma, v):
+    """``(Γᵏᵢₗ + Γᵏₗᵢ) vⁱ`` as ``(..., k, l)``."""
+    return np.einsum("...kil,...i->...kl", gamma, v) + np.einsum("...kli,...i->...kl", gamma, v)
+
+
+def _quad(gamma, v):
+    """``Γᵏᵢⱼ vⁱ vʲ`` as ``(..., k)``."""
+    return np.einsum("...kij,...i,...j->...k", gamma, v, v)
+
+
+def collocation_log(
+    manifold,
+    P: np.ndarray,
+    Q: np.ndarray,
+    *,
+    tol: float,
+    nodes: tuple[int, ...] = (20, 40, 80),
+    max_iter: int = 30,
+    max_halvings: int = 8,
+    tail_factor: float = 1.0,
+):
+    """Initial velocities ``log_p(q)`` by Chebyshev collocation, with a certificate.
+
+    Parameters
+    ----------
+    manifold : RiemannianManifold
+        Supplies ``christoffel``, ``christoffel_and_derivative`` and ``belongs``.
+    P, Q : ndarray, shape ``(B, dim)``
+        Start and end points, validated.
+    tol : float
+        Relative tolerance of the certificate (see the module docstring).
+    nodes : tuple of int
+        Polynomial degrees tried in turn for the pairs not yet certified.
+    max_iter, max_halvings : int
+        Newton iterations per degree; step halvings per iteration.
+    tail_factor : float
+        The tail certificate's bound is ``tail_factor · tol · s``.
+
+    Returns
+    -------
+    V : ndarray, shape ``(B, dim)``
+        Initial velocities (meaningful where ``ok``).
+    ok : ndarray of bool, shape ``(B,)``
+        Pairs whose solution passed the certificate.
+    """
+    P = np.asarray(P, dtype=float)
+    Q = np.asarray(Q, dtype=float)
+    B, d = P.shape
+    V = np.zeros((B, d))
+    ok = np.zeros(B, dtype=bool)
+    scale = np.maximum(
+        np.linalg.norm(Q - P, axis=-1), _SCALE_FLOOR * np.maximum(1.0, np.linalg.norm(Q, axis=-1))
+    )
+    todo = np.arange(B)
+    Y = None
+    N_prev = None
+    for N in nodes:
+        if todo.size == 0:
+            break
+        if Y is None:
+            Y = np.zeros((todo.size, N + 1, d))  # the straight line
+        else:
+            Y = _resample(Y, N_prev, N)  # restart from the coarser polynomial
+        Pt, Qt = P[todo], Q[todo]
+        Y, conv = _newton(manifold, Pt, Qt, Y, N, scale[todo], max_iter, max_halvings)
+        good = conv.copy()
+        if np.any(good):
+            g = np.flatnonzero(good)
+            good[g] = _certify(manifold, Pt[g], Qt[g], Y[g], N, scale[todo][g], tol, tail_factor)
+        D = _operators(N)[1]
+        V[todo[good]] = np.einsum("m,bmd->bd", D[0], Y[good]) + (Qt - Pt)[good]
+        ok[todo[good]] = True
+        # refine the pairs whose Newton converged from their polynomial, the others anew
+        keep = ~good
+        Y = np.where(conv[keep, None, None], Y[keep], 0.0)
+        N_prev = N
+        todo = todo[keep]
+    return V, ok
+
+
+def _resample(Y, N_old, N_new):
+    """Values of the degree-``N_old`` interpolant of ``Y`` at the ``N_new`` nodes."""
+    C = _operators(N_old)[3]
+    t = _operators(N_new)[0]
+    T = np.polynomial.chebyshev.chebvander(1.0 - 2.0 * t, N_old)
+    out = np.einsum("tk,kj,bjd->btd", T, C, Y)
+    out[:, 0] = out[:, -1] = 0.0
+    return out
+
+
+def _curve(P, Q, Y, D, D2, rows, t):
+    """Points, velocities and accelerations of ``X = P + t (Q − P) + Y`` at ``rows``."""
+    X = P[:, None, :] + t[rows][None, :, None] * (Q - P)[:, None, :] + Y[:, rows]
+    Vel = np.einsum("jm,bmd->bjd", D[rows], Y) + (Q - P)[:, None, :]
+    Acc = np.einsum("jm,bmd->bjd", D2[rows], Y)
+    return X, Vel, Acc
+
+
+def _evaluate(manifold, P, Q, Y, N):
+    """Residual ``R`` ``(B, (N − 1) d)`` and the Jacobian's connection parts at the
+    interior nodes: ``Cs = (Γᵏᵢₗ + Γᵏₗᵢ) Vⁱ`` and ``A = ∂ₗΓᵏᵢⱼ Vⁱ Vʲ``, ``(B, N − 1, d, d)``;
+    ``ok`` is False where a node is outside the domain or something is not finite."""
+    t, D, D2, *_ = _operators(N)
+    B, _, d = Y.shape
+    n = N - 1
+    X, Vel, Acc = _curve(P, Q, Y, D, D2, slice(1, N), t)
+    ok = np.all(manifold.belongs(X.reshape(-1, d)).reshape(B, n), axis=1)
+    R = np.full((B, n * d), np.nan)
+    Cs = np.full((B, n, d, d), np.nan)
+    A = np.full((B, n, d, d), np.nan)
+    w = np.flatnonzero(ok)
+    if w.size:
+        with np.errstate(all="ignore"):
+            gamma, dgamma = manifold.christoffel_and_derivative(X[w].reshape(-1, d))
+            gamma = gamma.reshape(w.size, n, d, d, d)
+            dgamma = dgamma.reshape(w.size, n, d, d, d, d)
+            Vw = Vel[w]
+            R[w] = (Acc[w] + _quad(gamma, Vw)).reshape(w.size, -1)
+            Cs[w] = _sym_gamma_v(gamma, Vw)
+            A[w] = np.einsum("bnkiel,bnie->bnkl", dgamma, Vw[..., :, None] * Vw[..., None, :])
+    ok &= np.all(np.isfinite(R), axis=1) & np.all(np.isfinite(Cs.reshape(B, -1)), axis=1)
+    ok &= np.all(np.isfinite(A.reshape(B, -1)), axis=1)
+    return R, Cs, A, ok
+
+
+def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
+    """Damped Newton on the collocation equations for the deviation ``Y`` from the
+    straight line; returns ``(Y, converged)``.
+
+    The connection is evaluated once per trial iterate: the residual that decides
+    a step's acceptance also provides the next Jacobian. The final (round-off
+    size) step is accepted after a domain check alone.
+    """
+    t, D, D2, *_ = _operators(N)
+    B, _, d = Y.shape
+    inner = slice(1, N)
+    n = N - 1
+    Y = Y.copy()
+    conv = np.zeros(B, dtype=bool)
+    base = np.einsum("jm,kl->jkml", D2[inner, inner], np.eye(d))  # (n, d, n, d)
+    Dint = D[inner, inner]
+    idx = np.arange(n)
+    R, Cs, A, alive = _evaluate(manifold, P, Q, Y, N)
+    for _ in range(max_iter):
+        act = np.flatnonzero(~conv & alive)
+        if act.size == 0:
+            break
+        m = act.size
+        J = np.broadcast_to(base, (m, n, d, n, d)).copy()
+        J += Dint[None, :, None, :, None] * Cs[act][:, :, :, None, :]
+        J[:, idx, :, idx, :] += np.moveaxis(A[act], 1, 0)
+        delta = _solve(J.reshape(m, n * d, n * d), R[act])
+        usable = np.all(np.isfinite(delta), axis=1)
+        alive[act[~usable]] = False
+        delta = delta.reshape(m, n, d)
+        rnorm = np.linalg.norm(R[act], axis=1)
+        small = np.max(np.abs(delta), axis=(1, 2)) <= _NEWTON_TOL * scale[act]
+        # converged: the round-off-size last step only needs to stay in the domain
+        fin = np.flatnonzero(usable & small)
+        if fin.size:
+            b = act[fin]
+            trial = Y[b].copy()
+            trial[:, inner] += delta[fin]
+            X = _curve(P[b], Q[b], trial, D, D2, inner, t)[0]
+            inside = np.all(manifold.belongs(X.reshape(-1, d)).reshape(fin.size, n), axis=1)
+            Y[b[inside]] = trial[inside]
+            conv[b] = inside
+            alive[b[~inside]] = False
+        # line search: halve while a node leaves the domain or ‖R‖ does not decrease
+        alpha = np.ones(m)
+        pending = np.flatnonzero(usable & ~small)
+        for _h in range(max_halvings + 1):
+            if pending.size == 0:
+                break
+            b = act[pending]
+            trial = Y[b].copy()
+            trial[:, inner] += alpha[pending, None, None] * delta[pending]
+            Rt, Ct, At, okt = _evaluate(manifold, P[b], Q[b], trial, N)
+            accept = okt & (
+                np.linalg.norm(np.where(okt[:, None], Rt, 0.0), axis=1) < rnorm[pending]
+            )
+            a = b[accept]
+            Y[a], R[a], Cs[a], A[a] = trial[accept], Rt[accept], Ct[accept], At[accept]
+            pending = pending[~accept]
+            alpha[pending] *= 0.5
+        alive[act[pending]] = False
+    return Y, conv
+
+
+def _solve(J, R):
+    """Batched ``−J⁻¹R``; NaN rows for singular systems."""
+    try:
+        return -np.linalg.solve(J, R[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.full_like(R, np.nan)
+        for b in range(R.shape[0]):
+            try:
+                out[b] = -np.linalg.solve(J[b], R[b])
+            except np.linalg.LinAlgError:
+                pass
+        return out
+
+
+def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor):
+    """The tail and integrated-defect certificates of the module docstring."""
+    _, _, _, C, E0, E1, S = _operators(N)
+    B, _, d = Y.shape
+    # X − Y is linear, so X's coefficients of degree ≥ 2 are Y's
+    coef = np.einsum("kj,bjd->bkd", C[-_TAIL:], Y)
+    tail = np.max(np.abs(coef), axis=(1, 2))
+    ok = tail <= tail_factor * tol * scale
+    M = E0.shape[0]
+    s = (1.0 - np.cos(np.pi * np.arange(M) / (M - 1))) / 2.0
+    x = P[:, None, :] + s[None, :, None] * (Q - P)[:, None, :] + np.einsum("tj,bjd->btd", E0, Y)
+    w = np.einsum("tj,bjd->btd", E1, Y)  # ẋ − (q − p)
+    inside = np.all(manifold.belongs(x.reshape(-1, d)).reshape(B, M), axis=1)
+    xs = np.where(inside[:, None, None], x, P[:, None, :])
+    with np.errstate(all="ignore"):
+        gamma = manifold.christoffel(xs.reshape(-1, d)).reshape(B, M, d, d, d)
+        force = _quad(gamma, w + (Q - P)[:, None, :])
+        # ẋ(t) − ẋ(0) + ∫₀ᵗ Γ(x)[ẋ, ẋ] vanishes along a geodesic
+        defect = w - w[:, :1] + np.einsum("ts,bsd->btd", S, force)
+        defect = np.max(np.abs(defect), axis=(1, 2))
+    return ok & inside & np.isfinite(defect) & (defect <= tol * scale)
