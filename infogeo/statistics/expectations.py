@@ -24,6 +24,7 @@ rule in the leading order.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -31,7 +32,7 @@ from scipy.special import logsumexp
 
 from ..exceptions import ConvergenceError
 
-__all__ = ["Nodes", "continuous_nodes", "integer_nodes"]
+__all__ = ["Nodes", "continuous_expectations", "continuous_nodes", "integer_nodes"]
 
 _ORDERS = np.array([1.0, 2.0])
 _DROP = 40.0  # nodes with log-weight below max − 40 are dropped (relative 4e-18)
@@ -62,26 +63,6 @@ def _safe_log_prob(log_prob: Callable, x: np.ndarray) -> np.ndarray:
             f"log_prob(x, theta) must return one value per x: for x of shape {x.shape} it "
             f"returned shape {lp.shape}"
         )
-    return lp
-
-
-def _check_nan(x, lp, log_w):
-    """NaN log-densities are allowed only where the density is negligible."""
-    nan = np.isnan(lp)
-    if not np.any(nan):
-        return lp
-    lp = np.where(nan, -np.inf, lp)
-    total = log_w + lp
-    top = np.max(total)
-    # a NaN node next to a node carrying weight is inside the mass
-    near = np.zeros_like(nan)
-    heavy = total > top - _DROP
-    near[1:] |= heavy[:-1]
-    near[:-1] |= heavy[1:]
-    bad = nan & near
-    if np.any(bad):
-        i = int(np.argwhere(bad)[0][0])
-        raise ValueError(f"log_prob returned NaN at x = {x[i]!r}, where the density is not small")
     return lp
 
 
@@ -139,33 +120,238 @@ def _to_support(y: np.ndarray, a: float, b: float) -> tuple[np.ndarray, np.ndarr
         return x, log_j
 
 
-def _from_support(x: np.ndarray, a: float, b: float) -> np.ndarray:
-    if np.isinf(a) and np.isinf(b):
-        return x
-    if np.isinf(b):
-        return np.log(x - a)
-    if np.isinf(a):
-        return np.log(b - x)
-    return np.log(x - a) - np.log(b - x)
-
-
-def _sinh_sinh(c: float, s: float, h: float, t_max: float = 4.5) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes ``y = c + s sinh(π/2 sinh t)``, ``t = kh``, and ``log(h · dy/dt)``."""
-    t = np.arange(-np.floor(t_max / h), np.floor(t_max / h) + 1) * h
+@functools.lru_cache(maxsize=16)
+def _de_grid(h: float, t_max: float = 4.5) -> tuple[np.ndarray, np.ndarray]:
+    """The parameter-free part of the sinh–sinh rule on ``t = kh``, ``|t| ≤ t_max``:
+    ``sinh(π/2 sinh t)`` and ``log(h · π/2 · cosh t · cosh(π/2 sinh t))`` (cached per
+    step; the rule for centre ``c`` and scale ``s`` is ``y = c + s·sinh(…)`` with
+    ``log s`` added to the log-Jacobian)."""
+    k = np.floor(t_max / h)
+    t = np.arange(-k, k + 1) * h
     u = 0.5 * np.pi * np.sinh(t)
-    y = c + s * np.sinh(u)
     log_cosh_u = np.abs(u) + np.log1p(np.exp(-2.0 * np.abs(u))) - np.log(2.0)
-    log_j = np.log(h * s * 0.5 * np.pi) + np.log(np.cosh(t)) + log_cosh_u
-    return y, log_j
+    log_j = np.log(h * 0.5 * np.pi) + np.log(np.cosh(t)) + log_cosh_u
+    sinh_u = np.sinh(u)
+    sinh_u.flags.writeable = False
+    log_j.flags.writeable = False
+    return sinh_u, log_j
 
 
-def _rule(log_prob, a, b, c, s, h):
-    y, log_jy = _sinh_sinh(c, s, h)
+def _rule(log_prob, a, b, c, s, h, owner):
+    """The rule with centres ``c`` and scales ``s`` (one per row) at step ``h``.
+
+    Returns ``x``, ``y`` (mapped variable), base log-weights (``−inf`` off the support)
+    and ``log p``, each of shape ``(rows, nodes)``; ``log_prob(x, owner)`` is called once
+    on the flattened valid nodes, ``owner`` giving each node's row label.
+    """
+    sinh_u, log_jt = _de_grid(h)
+    y = c[:, None] + s[:, None] * sinh_u
     x, log_jx = _to_support(y, a, b)
     ok = np.isfinite(x) & (x > a) & (x < b) & np.isfinite(log_jx)
-    x, log_w = x[ok], (log_jy + log_jx)[ok]
-    lp = _check_nan(x, _safe_log_prob(log_prob, x), log_w)
-    return Nodes(x, log_w), lp
+    with np.errstate(invalid="ignore"):
+        log_w = np.where(ok, log_jt + np.log(s)[:, None] + log_jx, -np.inf)
+    labels = np.broadcast_to(owner[:, None], x.shape)[ok]
+    lp = np.full(x.shape, -np.inf)
+    lp[ok] = _safe_log_prob(lambda z: log_prob(z, labels), x[ok])
+    nan = np.isnan(lp)
+    if np.any(nan):
+        lp = np.where(nan, -np.inf, lp)
+        total = log_w + lp
+        heavy = total > np.max(total, axis=1, keepdims=True) - _DROP
+        near = np.zeros_like(nan)
+        near[:, 1:] |= heavy[:, :-1]
+        near[:, :-1] |= heavy[:, 1:]
+        bad = nan & near
+        if np.any(bad):
+            r, j = np.argwhere(bad)[0]
+            raise ValueError(
+                f"log_prob returned NaN at x = {x[r, j]!r}, where the density is not small"
+            )
+    return x, y, log_w, lp
+
+
+def _logsumexp_rows(total: np.ndarray) -> np.ndarray:
+    """``log Σⱼ exp(total[:, j])`` per row (rows with a finite entry)."""
+    top = np.max(total, axis=1)
+    return top + np.log(np.sum(np.exp(total - top[:, None]), axis=1))
+
+
+def _row_weights(total: np.ndarray) -> np.ndarray:
+    """Normalized weights per row from log-weights; relative weight below e⁻⁴⁰ → 0."""
+    top = np.max(total, axis=1, keepdims=True)
+    if not np.all(np.isfinite(top)):
+        raise ValueError("log_prob is -inf at every quadrature node")
+    keep = total > top - _DROP
+    w = np.where(keep, np.exp(np.where(keep, total - top, 0.0)), 0.0)
+    return w / np.sum(w, axis=1, keepdims=True)
+
+
+def _centre_scale(log_prob, a, b, c, s, owner):
+    """Fixed-point search of the rule's centre and scale (mean and standard deviation of
+    the mapped variable), all rows at once; returns ``c``, ``s`` and which settled."""
+    c, s = c.copy(), s.copy()
+    done = np.zeros(c.shape, dtype=bool)
+    for _ in range(8):
+        act = np.flatnonzero(~done)
+        if act.size == 0:
+            break
+        _, y, log_w, lp = _rule(log_prob, a, b, c[act], s[act], 0.25, owner[act])
+        if np.any(np.all(~np.isfinite(lp), axis=1)):
+            raise ValueError(f"log_prob is -inf at every quadrature node on ({a:g}, {b:g})")
+        w = _row_weights(log_w + lp)
+        c_new = np.sum(w * y, axis=1)
+        with np.errstate(over="ignore"):
+            s_new = np.sqrt(np.sum(w * (y - c_new[:, None]) ** 2, axis=1))
+        # the density is narrow compared with the grid: shrink around the best node
+        narrow = (np.sum(w > 0, axis=1) < 5) | (s_new == 0.0)
+        best = y[np.arange(act.size), np.argmax(w, axis=1)]
+        c_new = np.where(narrow, best, c_new)
+        s_new = np.where(narrow, s[act] / 8.0, s_new)
+        done[act] = (
+            (np.abs(c_new - c[act]) < 0.1 * s_new)
+            & (s_new / s[act] > 0.8)
+            & (s_new / s[act] < 1.25)
+        )
+        c[act], s[act] = c_new, s_new
+    return c, s, done
+
+
+def continuous_expectations(
+    log_prob: Callable,
+    a: float,
+    b: float,
+    integrand: Callable,
+    n: int,
+    *,
+    rtol: float = 1e-12,
+    max_level: int = 9,
+    start: np.ndarray | None = None,
+):
+    """Double-exponential quadrature on ``(a, b)`` for ``n`` densities at once.
+
+    Parameters
+    ----------
+    log_prob
+        ``log_prob(x, owner) -> log p`` for a 1-d array of nodes ``x``, node ``i`` under
+        density number ``owner[i]`` (called once per refinement step for all densities).
+    a, b
+        The support (either may be infinite).
+    integrand
+        ``integrand(x, owner, W)``: with ``owner`` sorted (nodes of one density
+        contiguous) and ``W`` of shape ``(2, len(x))`` two sets of normalized weights,
+        the two expectations for each distinct owner, shape ``(2, n_owners, ...)``.
+        Used to decide convergence.
+    n
+        Number of densities.
+    rtol
+        Each density's step ``h`` is halved until halving it changes the total mass
+        by less than ``max(rtol, 1e-9)`` and the mean and variance of ``y`` by less than
+        ``rtol`` (numpy only), then until the expectation changes by less than ``rtol``
+        (relative to its largest entry) between the last two levels. The levels are
+        nested (the coarse rule is every other node of the fine one), so both come
+        from one evaluation of the fine rule.
+    start
+        Initial ``(centre, scale)`` per density, shape ``(n, 2)`` (e.g. from a nearby
+        parameter); densities whose search does not settle from it restart from
+        ``(0, 1)``.
+
+    Returns
+    -------
+    value, centre_scale, (x, owner, w, log_w)
+        The expectations (shape ``(n, ...)``), the rule's ``(centre, scale)`` per
+        density (shape ``(n, 2)``), and the final nodes with their owners, normalized
+        weights and base log-weights (zero-weight nodes dropped).
+
+    Raises
+    ------
+    ValueError
+        If ``log p`` is ``−inf`` at every node or does not integrate to 1.
+    ConvergenceError
+        If the rule has not converged at the finest level.
+    """
+    ids = np.arange(n)
+    if start is None:
+        c, s, done = _centre_scale(log_prob, a, b, np.zeros(n), np.ones(n), ids)
+    else:
+        start = np.broadcast_to(np.asarray(start, dtype=float), (n, 2))
+        c, s, done = _centre_scale(log_prob, a, b, start[:, 0], start[:, 1], ids)
+        if not np.all(done):  # a warm start far from these densities: start over
+            redo = np.flatnonzero(~done)
+            c[redo], s[redo], _ = _centre_scale(
+                log_prob, a, b, np.zeros(redo.size), np.ones(redo.size), redo
+            )
+    values: list = [None] * n
+    final: list = [None] * n
+    active = ids
+    change = np.inf
+    for level in range(5, max_level + 1):
+        if active.size == 0:
+            break
+        h = 2.0**-level
+        x, y, log_w, lp = _rule(log_prob, a, b, c[active], s[active], h, active)
+        total = log_w + lp
+        # the coarse level (step 2h) is every other node
+        cheap = []
+        for tot, yy, shift in ((total, y, 0.0), (total[:, ::2], y[:, ::2], np.log(2.0))):
+            w = _row_weights(tot)
+            m1 = np.sum(w * yy, axis=1)
+            cheap.append(
+                (
+                    np.expm1(_logsumexp_rows(tot) + shift),
+                    m1,
+                    np.sum(w * (yy - m1[:, None]) ** 2, axis=1),
+                )
+            )
+        scale = np.maximum(s[active], np.abs(c[active]))
+        settled = (
+            (np.abs(cheap[0][0] - cheap[1][0]) <= max(rtol, 1e-9))
+            & (np.abs(cheap[0][1] - cheap[1][1]) <= rtol * scale)
+            & (np.abs(cheap[0][2] - cheap[1][2]) <= rtol * scale**2)
+        )
+        rows = np.arange(active.size) if level == max_level else np.flatnonzero(settled)
+        if rows.size == 0:
+            continue
+        fine = _row_weights(total[rows])
+        coarse = np.zeros_like(fine)
+        coarse[:, ::2] = _row_weights(total[rows, ::2])
+        keep = fine > 0
+        owner = np.broadcast_to(active[rows][:, None], keep.shape)[keep]
+        xs = x[rows][keep]
+        base = log_w[rows][keep]
+        out = np.asarray(integrand(xs, owner, np.stack([fine[keep], coarse[keep]])))
+        new, old = out[0], out[1]
+        axes = tuple(range(1, new.ndim))
+        big = np.maximum(np.max(np.abs(new), axis=axes) if axes else np.abs(new), 1e-300)
+        err = (np.max(np.abs(new - old), axis=axes) if axes else np.abs(new - old)) / big
+        ok = err <= rtol
+        mass = cheap[0][0][rows]
+        for r_i, r in enumerate(rows):
+            if not ok[r_i]:
+                continue
+            if abs(mass[r_i]) > 1e-6:
+                raise ValueError(
+                    f"log_prob does not integrate to 1 over ({a:g}, {b:g}): the integral "
+                    f"is {1.0 + mass[r_i]:.10g}"
+                )
+            p = active[r]
+            values[p] = new[r_i]
+            sel = owner == p
+            final[p] = (xs[sel], fine[r_i][keep[r_i]], base[sel])
+        if not np.all(ok):
+            change = float(np.max(err[~ok]))
+        active = np.setdiff1d(active, active[rows[ok]])
+    if active.size:
+        raise ConvergenceError(
+            f"the quadrature of the expectation over ({a:g}, {b:g}) did not converge to "
+            f"rtol={rtol:g} with step h = {2.0**-max_level:g}",
+            residual=float(change),
+            tolerance=rtol,
+        )
+    x_all = np.concatenate([f[0] for f in final])
+    owner_all = np.repeat(ids, [f[0].size for f in final])
+    w_all = np.concatenate([f[1] for f in final])
+    log_w_all = np.concatenate([f[2] for f in final])
+    return np.stack(values), np.stack([c, s], -1), (x_all, owner_all, w_all, log_w_all)
 
 
 def continuous_nodes(
@@ -178,103 +364,34 @@ def continuous_nodes(
     max_level: int = 9,
     start: tuple[float, float] | None = None,
 ) -> tuple[Nodes, np.ndarray, np.ndarray, tuple[float, float]]:
-    """Double-exponential quadrature on ``(a, b)`` for ``E[integrand]``.
-
-    Parameters
-    ----------
-    log_prob
-        ``x ↦ log p(x)`` on an array of nodes.
-    a, b
-        The support (either may be infinite).
-    integrand
-        ``(nodes, normalized weights) ↦`` the expectation as an array (e.g. the
-        Fisher matrix); used to decide convergence.
-    rtol
-        Refine ``h`` until halving it changes the total mass by less than
-        ``max(rtol, 1e-9)`` and the mean and variance of ``y`` by less than ``rtol``
-        (numpy only), then until the expectation itself changes by less than
-        ``rtol`` (relative to its largest entry) between successive levels.
+    """:func:`continuous_expectations` for one density ``x ↦ log_prob(x)`` and an
+    ``integrand(nodes, normalized weights)``.
 
     Returns
     -------
     nodes, weights, value, centre_scale
-        The final nodes (pruned), their normalized weights, the expectation, and the
-        ``(centre, scale)`` of the rule in the mapped variable (a warm ``start`` for a
-        nearby density).
-
-    Raises
-    ------
-    ValueError
-        If ``log p`` is ``−inf`` at every node or does not integrate to 1.
-    ConvergenceError
-        If the rule has not converged at the finest level.
-
-    Notes
-    -----
-    ``start`` is an initial ``(centre, scale)`` in the mapped variable (e.g. from the
-    previous call at a nearby parameter); if the centre/scale search does not settle
-    from it, the search restarts from ``(0, 1)``.
+        The final nodes (zero-weight ones dropped) with their base log-weights, their
+        normalized weights, the expectation, and the ``(centre, scale)`` of the rule
+        (a warm ``start`` for a nearby density).
     """
-    # 1. centre and scale in the mapped variable y, from the density itself
-    c, s = (0.0, 1.0) if start is None else start
-    done = False
-    for _ in range(8):
-        nodes, lp = _rule(log_prob, a, b, c, s, 0.25)
-        if not np.any(np.isfinite(lp)):
-            raise ValueError(f"log_prob is -inf at every quadrature node on ({a:g}, {b:g})")
-        kept, w = nodes.prune(lp)
-        y = _from_support(kept.x, a, b)
-        c_new = float(np.sum(w * y))
-        s_new = float(np.sqrt(np.sum(w * (y - c_new) ** 2)))
-        if kept.x.size < 5 or s_new == 0.0:
-            # the density is narrow compared with the grid: shrink around the best node
-            c_new = float(y[np.argmax(w)])
-            s_new = s / 8.0
-        done = abs(c_new - c) < 0.1 * s_new and 0.8 < s_new / s < 1.25
-        c, s = c_new, s_new
-        if done:
-            break
-    if not done and start is not None:
-        # a warm start far from this density: start over from (0, 1)
-        return continuous_nodes(log_prob, a, b, integrand, rtol=rtol, max_level=max_level)
-    # 2. halve h until the mass and the first moments of y settle (numpy only), then
-    #    certify with the expectation itself at two successive levels
-    previous, previous_cheap, value, change = None, None, None, np.inf
-    for level in range(2, max_level + 1):
-        h = 2.0**-level
-        nodes, lp = _rule(log_prob, a, b, c, s, h)
-        mass = logsumexp(nodes.log_w + lp)
-        kept, w = nodes.prune(lp)
-        y = _from_support(kept.x, a, b)
-        m1 = float(np.sum(w * y))
-        cheap = np.array([np.expm1(mass), m1, float(np.sum(w * (y - m1) ** 2))])
-        settled = previous_cheap is not None and (
-            abs(cheap[0] - previous_cheap[0]) <= max(rtol, 1e-9)
-            and np.all(
-                np.abs(cheap[1:] - previous_cheap[1:]) <= rtol * max(s, abs(c)) ** np.array([1, 2])
-            )
-        )
-        previous_cheap = cheap
-        if not settled and level < max_level:
-            previous = (kept, w)
-            continue
-        if value is None and previous is not None:
-            value = integrand(*previous)
-        new_value = integrand(kept, w)
-        if value is not None:
-            scale = max(np.max(np.abs(new_value)), 1e-300)
-            change = np.max(np.abs(new_value - value)) / scale
-            if change <= rtol:
-                if abs(np.expm1(mass)) > 1e-6:
-                    raise ValueError(
-                        f"log_prob does not integrate to 1 over ({a:g}, {b:g}): the integral "
-                        f"is {np.exp(mass):.10g}"
-                    )
-                return kept, w, new_value, (c, s)
-        value, previous = new_value, (kept, w)
-    raise ConvergenceError(
-        f"the quadrature of the expectation over ({a:g}, {b:g}) did not converge to "
-        f"rtol={rtol:g} with step h = {2.0**-max_level:g}",
-        residual=float(change),
-        tolerance=rtol,
+
+    def lp(x, owner):
+        return log_prob(x)
+
+    def both(x, owner, W):
+        nodes = Nodes(x, np.zeros_like(x))
+        return np.stack([np.asarray(integrand(nodes, W[0])), np.asarray(integrand(nodes, W[1]))])[
+            :, None
+        ]
+
+    value, cs, (x, _, w, log_w) = continuous_expectations(
+        lp,
+        a,
+        b,
+        both,
+        1,
+        rtol=rtol,
+        max_level=max_level,
+        start=None if start is None else np.array([start], dtype=float),
     )
+    return Nodes(x, log_w), w, value[0], (float(cs[0, 0]), float(cs[0, 1]))

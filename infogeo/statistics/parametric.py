@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import autograd
@@ -11,7 +12,7 @@ from autograd.tracer import Box
 
 from .._validation import check_positive_int
 from ..exceptions import ConvergenceError
-from .expectations import Nodes, continuous_nodes, integer_nodes
+from .expectations import Nodes, continuous_expectations, continuous_nodes, integer_nodes
 from .manifold import StatisticalManifold, untrace
 from .support import normalize_support
 
@@ -139,6 +140,9 @@ class ParametricFamily(StatisticalManifold):
             x = np.asarray(self._user_sample(theta0, self.support[1], rng), dtype=float)
             with np.errstate(all="ignore"):
                 nodes = Nodes(x, -lp(x))
+        elif self._layout(self._probe_x(), theta0) is not None:
+            _, (x, _, w, log_w) = self._continuous(theta0[None])
+            return Nodes(x, log_w), w
         else:
             a, b = self.support[1], self.support[2]
 
@@ -200,11 +204,121 @@ class ParametricFamily(StatisticalManifold):
 
     def _metric(self, theta):
         batch = untrace(theta).shape[:-1]
+        if not isinstance(theta, Box):
+            flat = np.asarray(theta, dtype=float).reshape(-1, self.dim)
+            if self._layout(self._probe_x(), flat[0]) is not None:
+                return self._fisher_batch(flat).reshape(*batch, self.dim, self.dim)
         if not batch:
             return self._fisher_one(theta)
         flat = anp.reshape(theta, (-1, self.dim))
         out = [self._fisher_one(flat[i]) for i in range(flat.shape[0])]
         return anp.reshape(anp.stack(out), (*batch, self.dim, self.dim))
+
+    def _probe_x(self) -> np.ndarray:
+        """A few points inside the support (to probe how ``log_prob`` takes ``θ``)."""
+        kind = self.support[0]
+        if kind == "finite":
+            return np.asarray(self.support[1], dtype=float)
+        if kind == "integers":
+            return float(self.support[1]) + np.arange(4.0)
+        if kind == "sampled":
+            return np.linspace(-1.0, 1.0, 4)
+        a, b = self.support[1], self.support[2]
+        if np.isinf(a) and np.isinf(b):
+            return np.linspace(-1.0, 1.0, 4)
+        if np.isinf(b):
+            return a + np.array([0.5, 1.0, 1.5, 2.0])
+        if np.isinf(a):
+            return b - np.array([0.5, 1.0, 1.5, 2.0])
+        return a + (b - a) * np.array([0.2, 0.4, 0.6, 0.8])
+
+    def _tiled(self, theta_rows: np.ndarray) -> np.ndarray:
+        """Per-node parameters ``(n, dim)`` in the layout ``log_prob`` takes."""
+        return theta_rows.T.copy() if self._layout_cache == "first" else theta_rows
+
+    def _node_neg_hessians(self, x: np.ndarray, theta_rows: np.ndarray) -> np.ndarray:
+        """``−∇²_θ log p(x_m|θ_m)`` per node, shape ``(n, dim, dim)``.
+
+        ``log_prob`` takes one parameter vector per node, so the nodes are independent:
+        one traced gradient of ``Σ_m log p(x_m|θ_m)`` (all nodes' scores at once) and
+        ``dim`` backward passes through it (cotangent ``e_a`` on every node) give row
+        ``a`` of every node's Hessian.
+        """
+        first = self._layout_cache == "first"
+        T = self._tiled(theta_rows)
+
+        def total(T):
+            return anp.sum(self._user_log_prob(x, T))
+
+        H = np.empty((x.size, self.dim, self.dim))
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            # a log-density linear in θ has a constant score: its Hessian is 0
+            warnings.filterwarnings("ignore", "Output seems independent of input")
+            vjp, _ = autograd.make_vjp(autograd.elementwise_grad(total))(T)
+            for a in range(self.dim):
+                e = np.zeros(T.shape)
+                if first:
+                    e[a] = 1.0
+                else:
+                    e[:, a] = 1.0
+                Ha = np.asarray(vjp(e), dtype=float)
+                H[:, a, :] = Ha.T if first else Ha
+        if not np.all(np.isfinite(H)):
+            raise ValueError(
+                "the Hessian of log_prob is not finite at some node carrying weight; the "
+                "Fisher information is undefined there"
+            )
+        return -H
+
+    def _fisher_batch(self, thetas: np.ndarray) -> np.ndarray:
+        """``F(θ) = −E_θ[∇²_θ log p]`` for the rows of ``thetas`` (shape ``(n, dim)``) in
+        one vectorized computation: ``log_prob`` is evaluated at the nodes of every
+        point in one call per refinement step, the per-node Hessians in ``1 + dim``
+        autograd passes, and the weighted sums per point in numpy."""
+        n = thetas.shape[0]
+        if self.support[0] == "interval":
+            return self._continuous(thetas)[0]
+        # sums and Monte Carlo: nodes per point (numpy), then one batched Hessian
+        xs, ws = [], []
+        for t in thetas:
+            nodes, w = self._nodes(t)
+            xs.append(nodes.x)
+            ws.append(w)
+        owner = np.repeat(np.arange(n), [x.size for x in xs])
+        W = np.concatenate(ws)[None]
+        return self._weighted_neg_hessians(np.concatenate(xs), owner, W, thetas)[0]
+
+    def _weighted_neg_hessians(self, x, owner, W, thetas):
+        """``Σ_m W[r, m] (−∇²_θ log p(x_m|θ_owner(m)))`` per owner (owners contiguous),
+        shape ``(len(W), n_owners, dim, dim)``."""
+        V = self._node_neg_hessians(x, thetas[owner])
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        return np.add.reduceat(W[:, :, None, None] * V, starts, axis=1)
+
+    def _continuous(self, thetas: np.ndarray):
+        """Fisher matrices of the rows of ``thetas`` on a continuous support and the final
+        quadrature nodes ``(x, owner, w, log_w)`` (see
+        :func:`~infogeo.statistics.expectations.continuous_expectations`)."""
+
+        def lp(x, owner):
+            return self._user_log_prob(x, self._tiled(thetas[owner]))
+
+        def sums(x, owner, W):
+            return self._weighted_neg_hessians(x, owner, W, thetas)
+
+        warm = getattr(self, "_centre_scale", None)
+        value, centre_scale, nodes = continuous_expectations(
+            lp,
+            self.support[1],
+            self.support[2],
+            sums,
+            thetas.shape[0],
+            rtol=self.quad_rtol,
+            start=None if warm is None else np.array(warm, dtype=float),
+        )
+        # warm start for the next call (geodesic solvers call at nearby points)
+        self._centre_scale = (float(centre_scale[-1, 0]), float(centre_scale[-1, 1]))
+        return value, nodes
 
     def _node_derivatives(self, x: np.ndarray, theta: np.ndarray, hessian: bool):
         """Per-node scores ``S[m, a] = ∂ₐ log p(x_m|θ)`` and (optionally) Hessians

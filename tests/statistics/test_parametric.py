@@ -120,7 +120,7 @@ def test_reparametrized_parametric_family():
     log_scale = fam.reparametrize(to_new, to_old)
     xi = np.array([0.5, np.log(2.0)])
     # F in (μ, log σ) is diag(1/σ², 2)
-    np.testing.assert_allclose(log_scale.fisher(xi), np.diag([0.25, 2.0]), rtol=1e-8)
+    np.testing.assert_allclose(log_scale.fisher(xi), np.diag([0.25, 2.0]), rtol=1e-8, atol=1e-12)
     closed = ig.Normal().reparametrize(to_new, to_old)
     np.testing.assert_allclose(closed.fisher(xi), np.diag([0.25, 2.0]), rtol=1e-13)
     q = np.array([-1.0, np.log(0.5)])
@@ -128,3 +128,67 @@ def test_reparametrized_parametric_family():
     assert closed.kl(xi, q) == pytest.approx(float(ig.Normal().kl([0.5, 2.0], [-1.0, 0.5])))
     assert closed.belongs(np.array([0.0, -50.0]))  # any log σ is allowed
     assert closed.param_names == ("x0", "x1")
+
+
+def _per_point(fam, thetas):
+    return np.stack([fam.fisher(t) for t in thetas])
+
+
+def test_batched_metric_equals_per_point_metric():
+    # one vectorized computation for the batch; each point alone must give the same
+    gamma = ig.Gamma()
+    cases = [
+        (
+            ig.ParametricFamily(gamma._log_prob, 2, "positive", bounds=[(0, None), (0, None)]),
+            gamma,
+        ),
+        (
+            ig.ParametricFamily(normal_log_prob, 2, "real", bounds=[(None, None), (0, None)]),
+            ig.Normal(),
+        ),
+        (
+            ig.ParametricFamily(
+                ig.Categorical(3)._log_prob, 2, ("finite", [0, 1, 2]), bounds=[(0, 1)] * 2
+            ),
+            ig.Categorical(3),
+        ),
+        (
+            ig.ParametricFamily(
+                ig.Poisson()._log_prob, 1, ("integers", 0, None), bounds=[(0, None)]
+            ),
+            ig.Poisson(),
+        ),
+    ]
+    for fam, closed in cases:
+        thetas = closed.random_point(7, rng=11)
+        F = fam.fisher(thetas)
+        assert F.shape == (7, fam.dim, fam.dim)
+        for got, alone, expected in zip(F, _per_point(fam, thetas), closed.fisher(thetas)):
+            assert rel_err(got, alone) < 1e-10
+            assert rel_err(got, expected) < 1e-8
+
+
+def test_batched_metric_with_a_log_prob_taking_one_parameter_vector():
+    # this log-density cannot take one parameter vector per node (the sum mixes them):
+    # the metric falls back to one autograd Hessian per point and stays correct
+    def log_prob(x, t):
+        mu = anp.sum(t * np.array([1.0, 0.0]))
+        return normal_log_prob(x, anp.stack([mu, t[1]]))
+
+    fam = ig.ParametricFamily(log_prob, 2, "real", bounds=[(None, None), (0, None)])
+    thetas = ig.Normal().random_point(3, rng=5)
+    F = fam.fisher(thetas)
+    assert fam._layout_cache is None
+    assert rel_err(F, ig.Normal().fisher(thetas)) < 1e-8
+    assert rel_err(F, _per_point(fam, thetas)) < 1e-10
+
+
+def test_batched_metric_far_apart_points_stay_finite():
+    # scales from 1e-4 to 1e4 in one batch: one shared grid in t, centre and scale per
+    # point, so no point underflows
+    fam = ig.ParametricFamily(normal_log_prob, 2, "real", bounds=[(None, None), (0, None)])
+    thetas = np.array([[0.0, 1.0], [1000.0, 1e-3], [-1e4, 50.0], [5.0, 1e-4], [3.0, 1e4]])
+    F = fam.fisher(thetas)
+    assert np.all(np.isfinite(F))
+    for got, expected in zip(F, ig.Normal().fisher(thetas)):  # each point on its own scale
+        assert rel_err(got, expected) < 1e-8
