@@ -30,7 +30,10 @@ A pair is accepted only if all three hold (``s = max(‖q − p‖₂, 1e-4 · m
 the scale of the curve, ``tol`` the requested relative tolerance):
 
 1. **Newton converged**: the last Newton update satisfies ``‖δ‖_∞ ≤ 1e-12 · s``
-   (Newton converges quadratically, so the iterate after it is at round-off).
+   (Newton converges quadratically, so the iterate after it is at round-off), or
+   two full steps in a row, the last one below ``1e-5 · s``, predict by quadratic
+   convergence a next update ``‖δ‖³ / ‖δ_prev‖² ≤ 1e-14 · s``; the last update is
+   then applied after a domain check without a new evaluation of the connection.
 2. **Resolved**: the Chebyshev coefficients ``c_k`` of the curve (a DCT-I of the node
    values) have a negligible tail: ``max_{k > N − 3} ‖c_k‖_∞ ≤ tail_factor · tol · s``.
 3. **Small defect off the grid**: the geodesic equation's residual
@@ -56,6 +59,10 @@ __all__ = ["collocation_log"]
 
 #: Newton's last update must be below this times the curve's scale.
 _NEWTON_TOL = 1e-12
+#: Quadratic-convergence test: a full step below ``_QUADRATIC · s`` after a full step
+#: ``δ_prev`` ends Newton when ``‖δ‖³ / ‖δ_prev‖² ≤ _PREDICTED · s``.
+_QUADRATIC = 1e-5
+_PREDICTED = 1e-14
 #: Number of trailing Chebyshev coefficients checked by the tail certificate.
 _TAIL = 3
 #: Floor of the curve scale relative to ``max(1, ‖q‖)`` (as in shooting).
@@ -247,22 +254,29 @@ def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
     conv = np.zeros(B, dtype=bool)
     base = np.einsum("jm,kl->jkml", D2[inner, inner], np.eye(d))  # (n, d, n, d)
     Dint = D[inner, inner]
-    idx = np.arange(n)
+    # flat positions of the diagonal blocks (j, k, j, l) of the (n d)² Jacobian
+    j, k, l_ = np.meshgrid(np.arange(n), np.arange(d), np.arange(d), indexing="ij")
+    diag = ((j * d + k) * n + j) * d + l_
     R, Cs, A, alive = _evaluate(manifold, P, Q, Y, N)
+    last = np.full(B, np.inf)  # the previous full Newton step (inf after a damped one)
     for _ in range(max_iter):
         act = np.flatnonzero(~conv & alive)
         if act.size == 0:
             break
         m = act.size
-        J = np.broadcast_to(base, (m, n, d, n, d)).copy()
-        J += Dint[None, :, None, :, None] * Cs[act][:, :, :, None, :]
-        J[:, idx, :, idx, :] += np.moveaxis(A[act], 1, 0)
+        J = (Dint[None, :, None, :, None] * Cs[act][:, :, :, None, :] + base).reshape(m, -1)
+        J[:, diag.ravel()] += A[act].reshape(m, -1)
         delta = _solve(J.reshape(m, n * d, n * d), R[act])
         usable = np.all(np.isfinite(delta), axis=1)
         alive[act[~usable]] = False
         delta = delta.reshape(m, n, d)
         rnorm = np.linalg.norm(R[act], axis=1)
-        small = np.max(np.abs(delta), axis=(1, 2)) <= _NEWTON_TOL * scale[act]
+        step = np.max(np.abs(delta), axis=(1, 2))
+        # converged: this step is round-off size, or quadratic convergence (two full
+        # steps in a row) predicts that the next one, ~‖δ‖³/‖δ_prev‖², would be
+        with np.errstate(divide="ignore", over="ignore"):
+            predicted = np.where(step <= _QUADRATIC * scale[act], step**3 / last[act] ** 2, np.inf)
+        small = (step <= _NEWTON_TOL * scale[act]) | (predicted <= _PREDICTED * scale[act])
         # converged: the round-off-size last step only needs to stay in the domain
         fin = np.flatnonzero(usable & small)
         if fin.size:
@@ -289,6 +303,7 @@ def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
             )
             a = b[accept]
             Y[a], R[a], Cs[a], A[a] = trial[accept], Rt[accept], Ct[accept], At[accept]
+            last[a] = step[pending[accept]] if _h == 0 else np.inf
             pending = pending[~accept]
             alpha[pending] *= 0.5
         alive[act[pending]] = False
