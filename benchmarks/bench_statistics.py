@@ -15,7 +15,11 @@
 3. The Fisher metric of a family given only by its log-density
    (``ig.ParametricFamily``) against geomstats' ``FisherRaoMetric`` (scipy
    ``quad_vec`` of ∂p∂pᵀ/p): Gamma on (0, ∞) in geomstats' (κ, γ = κ/rate)
-   coordinates and the Normal on (−∞, ∞), accuracy against the closed forms.
+   coordinates and the Normal on (−∞, ∞), accuracy against the closed forms (each
+   matrix relative to its largest entry). Two rows each: one point at a time (mean
+   of 3 points, best of 3 runs for infogeo) and the time per point for a batch of 100
+   seeded points (infogeo: one call; geomstats loops over the points, measured on
+   ``GS_BATCH`` of them unless ``--full``).
 4. Closed-form Fisher metric and distance on 100,000 Normal points.
 
 Run: ``python benchmarks/run.py statistics`` (``--full`` for the full geomstats batch).
@@ -161,54 +165,99 @@ def bench_exp() -> list[tuple]:
     return rows
 
 
-def bench_fisher_from_log_density() -> list[tuple]:
+def bench_fisher_from_log_density(full: bool) -> list[tuple]:
     import geomstats.backend as gs
     from geomstats.information_geometry.fisher_rao_metric import FisherRaoMetric
     from geomstats.information_geometry.gamma import GammaDistributions
     from geomstats.information_geometry.normal import NormalDistributions
 
     rows = []
+    rng = np.random.default_rng(11)
 
     # Gamma in geomstats' (kappa, gamma) coordinates, support (0, ∞)
     def gamma_log_prob(x, t):
         k, g = t[0], t[1]
         return k * anp.log(k / g) - gammaln(k) + (k - 1) * anp.log(x) - k * x / g
 
+    def gamma_closed(p):
+        k, g = p[..., 0], p[..., 1]
+        out = np.zeros((*p.shape[:-1], 2, 2))
+        out[..., 0, 0] = polygamma(1, k) - 1 / k
+        out[..., 1, 1] = k / g**2
+        return out
+
     pts = np.array([[1.5, 2.0], [3.0, 0.7], [0.8, 5.0]])
+    batch = np.stack([rng.uniform(0.5, 4.0, N_PAIRS), rng.uniform(0.5, 5.0, N_PAIRS)], -1)
     fam = ig.ParametricFamily(gamma_log_prob, 2, "positive", bounds=[(0, None), (0, None)])
     frm = FisherRaoMetric(GammaDistributions(equip=False), support=(0, np.inf))
-    closed = np.stack([np.diag([polygamma(1, k) - 1 / k, k / g**2]) for k, g in pts])
-    rows.append(_fisher_row("Gamma (0, ∞)", fam, frm, pts, closed, gs))
+    rows += _fisher_rows("Gamma (0, ∞)", fam, frm, pts, batch, gamma_closed, gs, full)
 
     # Normal on (−∞, ∞), coordinates (mean, std)
     def normal_log_prob(x, t):
         return -0.5 * np.log(2 * np.pi) - anp.log(t[1]) - 0.5 * ((x - t[0]) / t[1]) ** 2
 
     pts = np.array([[0.5, 1.3], [-2.0, 0.4], [3.0, 2.0]])
+    batch = np.stack([rng.uniform(-3.0, 3.0, N_PAIRS), rng.uniform(0.3, 3.0, N_PAIRS)], -1)
     fam = ig.ParametricFamily(normal_log_prob, 2, "real", bounds=[(None, None), (0, None)])
     frm = FisherRaoMetric(NormalDistributions(1, equip=False), support=(-np.inf, np.inf))
-    rows.append(_fisher_row("Normal (−∞, ∞)", fam, frm, pts, ig.Normal().fisher(pts), gs))
+    rows += _fisher_rows("Normal (−∞, ∞)", fam, frm, pts, batch, ig.Normal().fisher, gs, full)
     return rows
 
 
-def _fisher_row(name, fam, frm, pts, closed, gs):
+def _rel_errs(F, ref):
+    """Relative error of each matrix against its own largest entry."""
+    return np.max(np.abs(F - ref), axis=(-2, -1)) / np.max(np.abs(ref), axis=(-2, -1))
+
+
+def _gs_metric(frm, x, gs):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return timed(frm.metric_matrix, gs.array(x))
+
+
+def _fisher_rows(name, fam, frm, pts, batch, closed, gs, full):
+    """Single points (each timed alone, averaged) and a batch of ``N_PAIRS`` points
+    (infogeo: one call; geomstats loops, on ``GS_BATCH`` of them unless ``full``)."""
     t_ig = t_gs = 0.0
     err_ig = err_gs = 0.0
     nan_gs = False
-    for x, ref in zip(pts, closed):
-        F, dt = timed(fam.fisher, x)
+    fam.fisher(pts[0])  # layout probe and warm start
+    for x in pts:
+        F, dt = timed(fam.fisher, x, repeat=3)
         t_ig += dt / len(pts)
-        err_ig = max(err_ig, float(np.max(np.abs(F - ref)) / np.max(np.abs(ref))))
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            Fg, dt = timed(frm.metric_matrix, gs.array(x))
+        err_ig = max(err_ig, float(_rel_errs(F, closed(x))))
+        Fg, dt = _gs_metric(frm, x, gs)
         t_gs += dt / len(pts)
         Fg = np.asarray(Fg, dtype=float)
         if not np.all(np.isfinite(Fg)):
             nan_gs = True
         else:
-            err_gs = max(err_gs, float(np.max(np.abs(Fg - ref)) / np.max(np.abs(ref))))
-    return (name, "metric, per point", t_gs, t_ig, np.nan if nan_gs else err_gs, err_ig)
+            err_gs = max(err_gs, float(_rel_errs(Fg, closed(x))))
+    rows = [(name, "metric, 1 point", t_gs, t_ig, np.nan if nan_gs else err_gs, err_ig)]
+    # batch: per-point times
+    F, tb_ig = timed(fam.fisher, batch, repeat=3)
+    eb_ig = float(np.max(_rel_errs(F, closed(batch))))
+    m = N_PAIRS if full else GS_BATCH
+    tb_gs, eb_gs, nan_gs = 0.0, 0.0, False
+    for x in batch[:m]:
+        Fg, dt = _gs_metric(frm, x, gs)
+        tb_gs += dt
+        Fg = np.asarray(Fg, dtype=float)
+        if not np.all(np.isfinite(Fg)):
+            nan_gs = True
+        else:
+            eb_gs = max(eb_gs, float(_rel_errs(Fg, closed(x))))
+    rows.append(
+        (
+            name,
+            f"metric/pt, {N_PAIRS} pts",
+            tb_gs / m,
+            tb_ig / N_PAIRS,
+            np.nan if nan_gs else eb_gs,
+            eb_ig,
+        )
+    )
+    return rows
 
 
 def bench_normal_closed_form() -> list[tuple]:
@@ -262,7 +311,7 @@ def main(argv=None) -> None:
     rows = []
     rows += bench_distances(full)
     rows += bench_exp()
-    rows += bench_fisher_from_log_density()
+    rows += bench_fisher_from_log_density(full)
     rows += bench_normal_closed_form()
     if not full:
         print(
