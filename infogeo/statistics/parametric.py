@@ -56,6 +56,8 @@ class ParametricFamily(StatisticalManifold):
     quad_rtol: float = 1e-12
     #: seed of the Monte Carlo draws for ``("sampled", n)``
     seed: int = 0
+    #: points per vectorized metric computation (bounds memory: a few hundred nodes each)
+    batch_chunk: int = 1024
 
     def __init__(
         self,
@@ -207,7 +209,9 @@ class ParametricFamily(StatisticalManifold):
         if not isinstance(theta, Box):
             flat = np.asarray(theta, dtype=float).reshape(-1, self.dim)
             if self._layout(self._probe_x(), flat[0]) is not None:
-                return self._fisher_batch(flat).reshape(*batch, self.dim, self.dim)
+                step = self.batch_chunk
+                out = [self._fisher_batch(flat[i : i + step]) for i in range(0, len(flat), step)]
+                return np.concatenate(out).reshape(*batch, self.dim, self.dim)
         if not batch:
             return self._fisher_one(theta)
         flat = anp.reshape(theta, (-1, self.dim))
