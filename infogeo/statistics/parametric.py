@@ -19,6 +19,12 @@ from .support import normalize_support
 __all__ = ["ParametricFamily"]
 
 
+def _per_owner(values: np.ndarray, owner: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Sum ``values`` along ``axis`` over runs of equal ``owner`` (owners contiguous)."""
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    return np.add.reduceat(values, starts, axis=axis)
+
+
 class ParametricFamily(StatisticalManifold):
     """Any family ``p(x | θ)`` given by an autograd-differentiable log-density.
 
@@ -241,32 +247,9 @@ class ParametricFamily(StatisticalManifold):
         return theta_rows.T.copy() if self._layout_cache == "first" else theta_rows
 
     def _node_neg_hessians(self, x: np.ndarray, theta_rows: np.ndarray) -> np.ndarray:
-        """``−∇²_θ log p(x_m|θ_m)`` per node, shape ``(n, dim, dim)``.
-
-        ``log_prob`` takes one parameter vector per node, so the nodes are independent:
-        one traced gradient of ``Σ_m log p(x_m|θ_m)`` (all nodes' scores at once) and
-        ``dim`` backward passes through it (cotangent ``e_a`` on every node) give row
-        ``a`` of every node's Hessian.
-        """
-        first = self._layout_cache == "first"
-        T = self._tiled(theta_rows)
-
-        def total(T):
-            return anp.sum(self._user_log_prob(x, T))
-
-        H = np.empty((x.size, self.dim, self.dim))
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            # a log-density linear in θ has a constant score: its Hessian is 0
-            warnings.filterwarnings("ignore", "Output seems independent of input")
-            vjp, _ = autograd.make_vjp(autograd.elementwise_grad(total))(T)
-            for a in range(self.dim):
-                e = np.zeros(T.shape)
-                if first:
-                    e[a] = 1.0
-                else:
-                    e[:, a] = 1.0
-                Ha = np.asarray(vjp(e), dtype=float)
-                H[:, a, :] = Ha.T if first else Ha
+        """``−∇²_θ log p(x_m|θ_m)`` per node, shape ``(n, dim, dim)`` (see
+        :meth:`_tiled_derivatives`)."""
+        H = self._tiled_derivatives(x, theta_rows, hessian=True)[1]
         if not np.all(np.isfinite(H)):
             raise ValueError(
                 "the Hessian of log_prob is not finite at some node carrying weight; the "
@@ -274,30 +257,69 @@ class ParametricFamily(StatisticalManifold):
             )
         return -H
 
+    def _tiled_derivatives(self, x: np.ndarray, theta_rows: np.ndarray, hessian: bool):
+        """Scores ``S[m, a] = ∂ₐ log p(x_m|θ_m)`` and (optionally) Hessians ``H[m, a, b]``
+        when ``log_prob`` takes one parameter vector per node.
+
+        The nodes are independent, so one traced gradient of ``Σ_m log p(x_m|θ_m)``
+        gives every node's score, and ``dim`` backward passes through it (cotangent
+        ``e_a`` on every node) give row ``a`` of every node's Hessian.
+        """
+        first = self._layout_cache == "first"
+        T = self._tiled(theta_rows)
+
+        def total(T):
+            return anp.sum(self._user_log_prob(x, T))
+
+        def as_rows(G):  # the tiled layout -> (n, dim)
+            return np.asarray(G, dtype=float).T if first else np.asarray(G, dtype=float)
+
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            # a log-density linear in θ has a constant score: its Hessian is 0
+            warnings.filterwarnings("ignore", "Output seems independent of input")
+            grad = autograd.elementwise_grad(total)
+            if not hessian:
+                return as_rows(grad(T)), None
+            vjp, G = autograd.make_vjp(grad)(T)
+            H = np.empty((x.size, self.dim, self.dim))
+            for a in range(self.dim):
+                e = np.zeros(T.shape)
+                if first:
+                    e[a] = 1.0
+                else:
+                    e[:, a] = 1.0
+                H[:, a, :] = as_rows(vjp(e))
+        return as_rows(G), H
+
     def _fisher_batch(self, thetas: np.ndarray) -> np.ndarray:
         """``F(θ) = −E_θ[∇²_θ log p]`` for the rows of ``thetas`` (shape ``(n, dim)``) in
         one vectorized computation: ``log_prob`` is evaluated at the nodes of every
         point in one call per refinement step, the per-node Hessians in ``1 + dim``
         autograd passes, and the weighted sums per point in numpy."""
-        n = thetas.shape[0]
         if self.support[0] == "interval":
             return self._continuous(thetas)[0]
-        # sums and Monte Carlo: nodes per point (numpy), then one batched Hessian
+        x, owner, w = self._batch_nodes(thetas)
+        return _per_owner(w[:, None, None] * self._node_neg_hessians(x, thetas[owner]), owner)
+
+    def _batch_nodes(self, thetas: np.ndarray):
+        """Nodes ``x``, their point ``owner`` (contiguous) and normalized weights ``w``
+        for every row of ``thetas``: one vectorized quadrature on continuous supports,
+        sums / Monte Carlo nodes point by point (numpy) otherwise."""
+        if self.support[0] == "interval":
+            return self._continuous(thetas)[1][:3]
         xs, ws = [], []
         for t in thetas:
             nodes, w = self._nodes(t)
             xs.append(nodes.x)
             ws.append(w)
-        owner = np.repeat(np.arange(n), [x.size for x in xs])
-        W = np.concatenate(ws)[None]
-        return self._weighted_neg_hessians(np.concatenate(xs), owner, W, thetas)[0]
+        owner = np.repeat(np.arange(thetas.shape[0]), [x.size for x in xs])
+        return np.concatenate(xs), owner, np.concatenate(ws)
 
     def _weighted_neg_hessians(self, x, owner, W, thetas):
         """``Σ_m W[r, m] (−∇²_θ log p(x_m|θ_owner(m)))`` per owner (owners contiguous),
         shape ``(len(W), n_owners, dim, dim)``."""
         V = self._node_neg_hessians(x, thetas[owner])
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        return np.add.reduceat(W[:, :, None, None] * V, starts, axis=1)
+        return _per_owner(W[:, :, None, None] * V, owner, axis=1)
 
     def _continuous(self, thetas: np.ndarray):
         """Fisher matrices of the rows of ``thetas`` on a continuous support and the final
@@ -330,11 +352,9 @@ class ParametricFamily(StatisticalManifold):
 
         Vectorized when ``log_prob`` also accepts one parameter vector per node
         (``θ`` tiled to ``(dim, n)``, as when it indexes ``t[0], t[1]``, or to
-        ``(n, dim)``, as when it indexes ``t[..., 0]``): then each node's output depends
-        on its own copy of ``θ`` and one elementwise gradient per coordinate gives all
-        nodes at once. Otherwise autograd Jacobians (one pass per node).
+        ``(n, dim)``, as when it indexes ``t[..., 0]``; see :meth:`_tiled_derivatives`).
+        Otherwise autograd Jacobians (one pass per node).
         """
-        n = x.size
         layout = self._layout(x, theta)
         if layout is None:
 
@@ -344,27 +364,7 @@ class ParametricFamily(StatisticalManifold):
             S = autograd.jacobian(lp)(theta)
             H = autograd.jacobian(autograd.jacobian(lp))(theta) if hessian else None
             return S, H
-        tiled = np.tile(theta[:, None], (1, n)) if layout == "first" else np.tile(theta, (n, 1))
-
-        def total(T):
-            return anp.sum(self._user_log_prob(x, T))
-
-        def as_rows(G):  # gradient in the tiled layout -> (n, dim)
-            return G.T if layout == "first" else G
-
-        grad = autograd.elementwise_grad(total)
-        S = as_rows(grad(tiled))
-        if not hessian:
-            return S, None
-        H = np.empty((n, self.dim, self.dim))
-        for a in range(self.dim):
-
-            def score_a(T, a=a):
-                g = grad(T)
-                return anp.sum(g[a] if layout == "first" else g[:, a])
-
-            H[:, a, :] = as_rows(autograd.elementwise_grad(score_a)(tiled))
-        return S, H
+        return self._tiled_derivatives(x, np.tile(theta, (x.size, 1)), hessian)
 
     def _layout(self, x: np.ndarray, theta: np.ndarray) -> str | None:
         """Whether ``log_prob`` takes one parameter vector per node (see above)."""
@@ -398,15 +398,23 @@ class ParametricFamily(StatisticalManifold):
         """Levi-Civita symbols from expectations at the same nodes as the metric:
 
         ``Γ_{ij,l} = E[(∂ᵢ∂ⱼℓ + ½ ∂ᵢℓ ∂ⱼℓ) ∂ₗℓ]`` (the α = 0 connection, ``ℓ = log p``),
-        raised with ``F⁻¹`` by a solve.
+        raised with ``F⁻¹`` by a solve (all points at once when ``log_prob`` takes one
+        parameter vector per node).
         """
         p = self.check_point(p)
         flat = p.reshape(-1, self.dim)
         n = self.dim
+        if self._layout(self._probe_x(), flat[0]) is not None:
+            x, owner, w = self._batch_nodes(flat)
+            S, H = self._tiled_derivatives(x, flat[owner], hessian=True)
+            F = -_per_owner(w[:, None, None] * H, owner)
+            lij = np.einsum("mij,ml->mlij", H + 0.5 * S[:, :, None] * S[:, None, :], S)
+            first = _per_owner(w[:, None, None, None] * lij, owner)
+            out = np.linalg.solve(F, first.reshape(-1, n, n * n))
+            return out.reshape(*p.shape[:-1], n, n, n)
         out = np.empty((flat.shape[0], n, n, n))
         for i, t in enumerate(flat):
             nodes, w = self._nodes(t)
-
             S, H = self._node_derivatives(nodes.x, t, hessian=True)
             F = -np.einsum("m,mab->ab", w, H)
             first = np.einsum("m,mij,ml->lij", w, H + 0.5 * S[:, :, None] * S[:, None, :], S)
@@ -425,6 +433,11 @@ class ParametricFamily(StatisticalManifold):
         family."""
         theta = self.check_point(theta, "theta")
         flat = theta.reshape(-1, self.dim)
+        if self._layout(self._probe_x(), flat[0]) is not None:
+            x, owner, w = self._batch_nodes(flat)
+            S, _ = self._tiled_derivatives(x, flat[owner], hessian=False)
+            out = _per_owner(w[:, None, None] * S[:, :, None] * S[:, None, :], owner)
+            return out.reshape(*theta.shape[:-1], self.dim, self.dim)
         out = np.empty((flat.shape[0], self.dim, self.dim))
         for i, t in enumerate(flat):
             nodes, w = self._nodes(t)

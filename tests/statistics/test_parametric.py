@@ -192,3 +192,15 @@ def test_batched_metric_far_apart_points_stay_finite():
     assert np.all(np.isfinite(F))
     for got, expected in zip(F, ig.Normal().fisher(thetas)):  # each point on its own scale
         assert rel_err(got, expected) < 1e-8
+
+
+def test_batched_christoffel_and_outer_form():
+    gamma = ig.Gamma()
+    fam = ig.ParametricFamily(gamma._log_prob, 2, "positive", bounds=[(0, None), (0, None)])
+    thetas = gamma.random_point(4, rng=2)
+    G = fam.christoffel(thetas)
+    assert G.shape == (4, 2, 2, 2)
+    for got, expected in zip(G, gamma.christoffel(thetas)):
+        assert rel_err(got, expected) < 1e-8
+    for got, expected in zip(fam.fisher_outer(thetas), gamma.fisher(thetas)):
+        assert rel_err(got, expected) < 1e-8
