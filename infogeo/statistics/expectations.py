@@ -328,6 +328,16 @@ def continuous_expectations(
         for r_i, r in enumerate(rows):
             if not ok[r_i]:
                 continue
+            if abs(mass[r_i]) > 1e-6 and not settled[r]:
+                # the rule never resolved the density (e.g. tails too heavy for the
+                # centre/scale search): the agreement of the last two levels is spurious
+                raise ConvergenceError(
+                    f"the quadrature over ({a:g}, {b:g}) did not converge with step "
+                    f"h = {h:g}: the computed mass {1.0 + mass[r_i]:.10g} still changes "
+                    "between the finest steps",
+                    residual=float(abs(cheap[0][0][r] - cheap[1][0][r])),
+                    tolerance=max(rtol, 1e-9),
+                )
             if abs(mass[r_i]) > 1e-6:
                 raise ValueError(
                     f"log_prob does not integrate to 1 over ({a:g}, {b:g}): the integral "

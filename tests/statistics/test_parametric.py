@@ -204,3 +204,14 @@ def test_batched_christoffel_and_outer_form():
         assert rel_err(got, expected) < 1e-8
     for got, expected in zip(fam.fisher_outer(thetas), gamma.fisher(thetas)):
         assert rel_err(got, expected) < 1e-8
+
+
+def test_unresolved_heavy_tails_raise_convergence_error():
+    # Cauchy tails defeat the variance-based centre/scale search of the rule: the
+    # quadrature must say it did not converge, not return a number
+    def cauchy(x, t):
+        return -np.log(np.pi) - anp.log(t[1]) - anp.log1p(((x - t[0]) / t[1]) ** 2)
+
+    fam = ig.ParametricFamily(cauchy, 2, "real", bounds=[(None, None), (0, None)])
+    with pytest.raises(ig.ConvergenceError):
+        fam.fisher([[0.0, 1.0], [100.0, 0.01]])
