@@ -16,8 +16,12 @@ rule in the leading order.
 * continuous supports: the support is mapped to the real line (identity, ``log(x − a)``,
   ``log(b − x)`` or ``logit``), then the sinh–sinh double-exponential rule
   ``y = c + s·sinh(π/2·sinh t)`` on a grid of step ``h`` is applied, with centre ``c``
-  and scale ``s`` adapted to the density and ``h`` halved until the result changes
-  by less than ``rtol``;
+  and scale ``s`` adapted to the density (median and interquartile range of ``y``,
+  so heavy tails are fine) and ``h`` halved until the result changes by less than
+  ``rtol``. Many densities (one per parameter point) are done at once on the same
+  ``t`` grid (:func:`continuous_expectations`): ``log p`` is evaluated at every
+  density's nodes in one call per step, and the levels are nested, so the fine rule
+  also gives the coarse one for the convergence test;
 * ``("sampled", n)``: ``n`` draws from ``p(·|θ₀)`` with ``log W = −log p(x|θ₀)``
   (importance weights, so the estimate is differentiable in ``θ``).
 """
@@ -35,6 +39,7 @@ from ..exceptions import ConvergenceError
 __all__ = ["Nodes", "continuous_expectations", "continuous_nodes", "integer_nodes"]
 
 _ORDERS = np.array([1.0, 2.0])
+_IQR_NORMAL = 1.3489795003921634  # interquartile range of the standard normal
 _DROP = 40.0  # nodes with log-weight below max − 40 are dropped (relative 4e-18)
 
 
@@ -186,9 +191,27 @@ def _row_weights(total: np.ndarray) -> np.ndarray:
     return w / np.sum(w, axis=1, keepdims=True)
 
 
+def _row_quantiles(y: np.ndarray, w: np.ndarray, qs) -> list[np.ndarray]:
+    """Quantiles per row of the discrete distribution ``w`` on increasing ``y`` (each
+    node's mass centred on it, linear interpolation between nodes)."""
+    F = np.cumsum(w, axis=1) - 0.5 * w
+    rows = np.arange(y.shape[0])
+    out = []
+    for q in qs:
+        j = np.clip(np.sum(F < q, axis=1), 1, y.shape[1] - 1)
+        F0, F1 = F[rows, j - 1], F[rows, j]
+        y0, y1 = y[rows, j - 1], y[rows, j]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.clip(np.where(F1 > F0, (q - F0) / (F1 - F0), 0.5), 0.0, 1.0)
+        out.append(y0 + t * (y1 - y0))
+    return out
+
+
 def _centre_scale(log_prob, a, b, c, s, owner):
-    """Fixed-point search of the rule's centre and scale (mean and standard deviation of
-    the mapped variable), all rows at once; returns ``c``, ``s`` and which settled."""
+    """Fixed-point search of the rule's centre and scale, all rows at once: the median
+    and the interquartile range / 1.349 (the standard deviation for a normal density)
+    of the mapped variable, robust to heavy tails (a Cauchy density has no variance).
+    Returns ``c``, ``s`` and which rows settled."""
     c, s = c.copy(), s.copy()
     done = np.zeros(c.shape, dtype=bool)
     for _ in range(8):
@@ -199,9 +222,8 @@ def _centre_scale(log_prob, a, b, c, s, owner):
         if np.any(np.all(~np.isfinite(lp), axis=1)):
             raise ValueError(f"log_prob is -inf at every quadrature node on ({a:g}, {b:g})")
         w = _row_weights(log_w + lp)
-        c_new = np.sum(w * y, axis=1)
-        with np.errstate(over="ignore"):
-            s_new = np.sqrt(np.sum(w * (y - c_new[:, None]) ** 2, axis=1))
+        q25, c_new, q75 = _row_quantiles(y, w, (0.25, 0.5, 0.75))
+        s_new = (q75 - q25) / _IQR_NORMAL
         # the density is narrow compared with the grid: shrink around the best node
         narrow = (np.sum(w > 0, axis=1) < 5) | (s_new == 0.0)
         best = y[np.arange(act.size), np.argmax(w, axis=1)]

@@ -206,12 +206,25 @@ def test_batched_christoffel_and_outer_form():
         assert rel_err(got, expected) < 1e-8
 
 
-def test_unresolved_heavy_tails_raise_convergence_error():
-    # Cauchy tails defeat the variance-based centre/scale search of the rule: the
-    # quadrature must say it did not converge, not return a number
+def test_heavy_tails_cauchy_location_scale():
+    # no variance: the rule's centre and scale come from the median and quartiles;
+    # F = I / (2σ²)
     def cauchy(x, t):
         return -np.log(np.pi) - anp.log(t[1]) - anp.log1p(((x - t[0]) / t[1]) ** 2)
 
     fam = ig.ParametricFamily(cauchy, 2, "real", bounds=[(None, None), (0, None)])
-    with pytest.raises(ig.ConvergenceError):
-        fam.fisher([[0.0, 1.0], [100.0, 0.01]])
+    thetas = np.array([[0.0, 1.0], [100.0, 0.01], [-5.0, 30.0]])
+    for got in (fam.fisher(thetas), _per_point(fam, thetas)):
+        for F, (_, sigma) in zip(got, thetas):
+            assert rel_err(F, np.eye(2) / (2 * sigma**2)) < 1e-10
+
+
+def test_unresolved_density_raises_convergence_error():
+    # a kink at 0 and tails ∝ |x|^-2: the double-exponential rule does not reach
+    # rtol = 1e-12; it must say so rather than return a number
+    def log_prob(x, t):
+        return anp.log(t[0] / 2) - (1 + t[0]) * anp.log1p(anp.abs(x))
+
+    fam = ig.ParametricFamily(log_prob, 1, "real", bounds=[(0, None)])
+    with pytest.raises(ig.ConvergenceError, match="did not converge"):
+        fam.fisher([[1.0], [0.3]])
