@@ -214,6 +214,8 @@ class ParametricFamily(StatisticalManifold):
         batch = untrace(theta).shape[:-1]
         if not isinstance(theta, Box):
             flat = np.asarray(theta, dtype=float).reshape(-1, self.dim)
+            if flat.shape[0] == 0:
+                return np.zeros((*batch, self.dim, self.dim))
             if self._layout(self._probe_x(), flat[0]) is not None:
                 step = self.batch_chunk
                 out = [self._fisher_batch(flat[i : i + step]) for i in range(0, len(flat), step)]
@@ -404,7 +406,7 @@ class ParametricFamily(StatisticalManifold):
         p = self.check_point(p)
         flat = p.reshape(-1, self.dim)
         n = self.dim
-        if self._layout(self._probe_x(), flat[0]) is not None:
+        if flat.shape[0] and self._layout(self._probe_x(), flat[0]) is not None:
             x, owner, w = self._batch_nodes(flat)
             S, H = self._tiled_derivatives(x, flat[owner], hessian=True)
             F = -_per_owner(w[:, None, None] * H, owner)
@@ -433,7 +435,7 @@ class ParametricFamily(StatisticalManifold):
         family."""
         theta = self.check_point(theta, "theta")
         flat = theta.reshape(-1, self.dim)
-        if self._layout(self._probe_x(), flat[0]) is not None:
+        if flat.shape[0] and self._layout(self._probe_x(), flat[0]) is not None:
             x, owner, w = self._batch_nodes(flat)
             S, _ = self._tiled_derivatives(x, flat[owner], hessian=False)
             out = _per_owner(w[:, None, None] * S[:, :, None] * S[:, None, :], owner)

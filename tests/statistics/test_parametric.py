@@ -163,6 +163,7 @@ def test_batched_metric_equals_per_point_metric():
         thetas = closed.random_point(7, rng=11)
         F = fam.fisher(thetas)
         assert F.shape == (7, fam.dim, fam.dim)
+        assert fam.fisher(np.zeros((0, fam.dim))).shape == (0, fam.dim, fam.dim)
         for got, alone, expected in zip(F, _per_point(fam, thetas), closed.fisher(thetas)):
             assert rel_err(got, alone) < 1e-10
             assert rel_err(got, expected) < 1e-8
@@ -200,6 +201,8 @@ def test_batched_christoffel_and_outer_form():
     thetas = gamma.random_point(4, rng=2)
     G = fam.christoffel(thetas)
     assert G.shape == (4, 2, 2, 2)
+    assert fam.christoffel(np.zeros((0, 2))).shape == (0, 2, 2, 2)
+    assert fam.fisher_outer(np.zeros((0, 2))).shape == (0, 2, 2)
     for got, expected in zip(G, gamma.christoffel(thetas)):
         assert rel_err(got, expected) < 1e-8
     for got, expected in zip(fam.fisher_outer(thetas), gamma.fisher(thetas)):
