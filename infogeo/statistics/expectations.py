@@ -306,7 +306,7 @@ def continuous_expectations(
     final: list = [None] * n
     active = ids
     change = np.inf
-    for level in range(5, max_level + 1):
+    for level in range(6, max_level + 1):
         if active.size == 0:
             break
         h = 2.0**-level
