@@ -17,7 +17,7 @@
    ``quad_vec`` of ∂p∂pᵀ/p): Gamma on (0, ∞) in geomstats' (κ, γ = κ/rate)
    coordinates and the Normal on (−∞, ∞), accuracy against the closed forms (each
    matrix relative to its largest entry). Two rows each: one point at a time (mean
-   of 3 points, best of 3 runs for infogeo) and the time per point for a batch of 100
+   of 3 points taken in turn, each timed once) and the time per point for a batch of 100
    seeded points (infogeo: one call; geomstats loops over the points, measured on
    ``GS_BATCH`` of them unless ``--full``).
 4. Closed-form Fisher metric and distance on 100,000 Normal points.
@@ -223,7 +223,7 @@ def _fisher_rows(name, fam, frm, pts, batch, closed, gs, full):
     nan_gs = False
     fam.fisher(pts[0])  # layout probe and warm start
     for x in pts:
-        F, dt = timed(fam.fisher, x, repeat=3)
+        F, dt = timed(fam.fisher, x)
         t_ig += dt / len(pts)
         err_ig = max(err_ig, float(_rel_errs(F, closed(x))))
         Fg, dt = _gs_metric(frm, x, gs)
@@ -235,7 +235,7 @@ def _fisher_rows(name, fam, frm, pts, batch, closed, gs, full):
             err_gs = max(err_gs, float(_rel_errs(Fg, closed(x))))
     rows = [(name, "metric, 1 point", t_gs, t_ig, np.nan if nan_gs else err_gs, err_ig)]
     # batch: per-point times
-    F, tb_ig = timed(fam.fisher, batch, repeat=3)
+    F, tb_ig = timed(fam.fisher, batch)
     eb_ig = float(np.max(_rel_errs(F, closed(batch))))
     m = N_PAIRS if full else GS_BATCH
     tb_gs, eb_gs, nan_gs = 0.0, 0.0, False
