@@ -323,16 +323,38 @@ class ParametricFamily(StatisticalManifold):
         V = self._node_neg_hessians(x, thetas[owner])
         return _per_owner(W[:, :, None, None] * V, owner, axis=1)
 
-    def _continuous(self, thetas: np.ndarray):
+    def _batch_derivatives(self, thetas: np.ndarray, hessian: bool):
+        """Nodes ``x``, ``owner``, weights ``w`` of every row of ``thetas`` with the
+        per-node scores ``S`` and Hessians ``H`` (``None`` unless ``hessian``); on
+        continuous supports the derivatives are those the quadrature computed to
+        certify its convergence (not recomputed)."""
+        if self.support[0] == "interval":
+            _, (x, owner, w, _), S, H = self._continuous(thetas, keep_derivatives=True)
+            return x, owner, w, S, H if hessian else None
+        x, owner, w = self._batch_nodes(thetas)
+        S, H = self._tiled_derivatives(x, thetas[owner], hessian)
+        return x, owner, w, S, H
+
+    def _continuous(self, thetas: np.ndarray, keep_derivatives: bool = False):
         """Fisher matrices of the rows of ``thetas`` on a continuous support and the final
         quadrature nodes ``(x, owner, w, log_w)`` (see
-        :func:`~infogeo.statistics.expectations.continuous_expectations`)."""
+        :func:`~infogeo.statistics.expectations.continuous_expectations`); with
+        ``keep_derivatives``, also the per-node scores and Hessians at those nodes."""
+        calls = []
 
         def lp(x, owner):
             return self._user_log_prob(x, self._tiled(thetas[owner]))
 
         def sums(x, owner, W):
-            return self._weighted_neg_hessians(x, owner, W, thetas)
+            S, H = self._tiled_derivatives(x, thetas[owner], hessian=True)
+            if not np.all(np.isfinite(H)):
+                raise ValueError(
+                    "the Hessian of log_prob is not finite at some node carrying weight; "
+                    "the Fisher information is undefined there"
+                )
+            if keep_derivatives:
+                calls.append((owner, S, H))
+            return _per_owner(W[:, :, None, None] * -H, owner, axis=1)
 
         warm = getattr(self, "_centre_scale", None)
         value, centre_scale, nodes = continuous_expectations(
@@ -346,7 +368,20 @@ class ParametricFamily(StatisticalManifold):
         )
         # warm start for the next call (geodesic solvers call at nearby points)
         self._centre_scale = (float(centre_scale[-1, 0]), float(centre_scale[-1, 1]))
-        return value, nodes
+        if not keep_derivatives:
+            return value, nodes
+        # each point's final nodes are its rows, in order, in the last evaluation that
+        # included it (a point leaves the active set once it has converged)
+        last = np.full(thetas.shape[0], -1)
+        for c, (owner, _, _) in enumerate(calls):
+            last[owner] = c
+        picked = []
+        for c, (owner, S, H) in enumerate(calls):
+            mine = last[owner] == c
+            picked.append((owner[mine], S[mine], H[mine]))
+        owner, S, H = (np.concatenate([p[i] for p in picked]) for i in range(3))
+        order = np.argsort(owner, kind="stable")
+        return value, nodes, S[order], H[order]
 
     def _node_derivatives(self, x: np.ndarray, theta: np.ndarray, hessian: bool):
         """Per-node scores ``S[m, a] = ∂ₐ log p(x_m|θ)`` and (optionally) Hessians
@@ -407,8 +442,7 @@ class ParametricFamily(StatisticalManifold):
         flat = p.reshape(-1, self.dim)
         n = self.dim
         if flat.shape[0] and self._layout(self._probe_x(), flat[0]) is not None:
-            x, owner, w = self._batch_nodes(flat)
-            S, H = self._tiled_derivatives(x, flat[owner], hessian=True)
+            _, owner, w, S, H = self._batch_derivatives(flat, hessian=True)
             F = -_per_owner(w[:, None, None] * H, owner)
             lij = np.einsum("mij,ml->mlij", H + 0.5 * S[:, :, None] * S[:, None, :], S)
             first = _per_owner(w[:, None, None, None] * lij, owner)
@@ -436,8 +470,7 @@ class ParametricFamily(StatisticalManifold):
         theta = self.check_point(theta, "theta")
         flat = theta.reshape(-1, self.dim)
         if flat.shape[0] and self._layout(self._probe_x(), flat[0]) is not None:
-            x, owner, w = self._batch_nodes(flat)
-            S, _ = self._tiled_derivatives(x, flat[owner], hessian=False)
+            _, owner, w, S, _ = self._batch_derivatives(flat, hessian=False)
             out = _per_owner(w[:, None, None] * S[:, :, None] * S[:, None, :], owner)
             return out.reshape(*theta.shape[:-1], self.dim, self.dim)
         out = np.empty((flat.shape[0], self.dim, self.dim))
