@@ -484,6 +484,17 @@ class ParametricFamily(StatisticalManifold):
         batch = np.broadcast_shapes(t1.shape[:-1], t2.shape[:-1])
         a = np.broadcast_to(t1, (*batch, self.dim))
         b = np.broadcast_to(t2, (*batch, self.dim))
+        fa, fb = a.reshape(-1, self.dim), b.reshape(-1, self.dim)
+        if fa.shape[0] and self._layout(self._probe_x(), fa[0]) is not None:
+            # all pairs at once: nodes of every p(·|θ₁), log-ratios in two calls
+            x, owner, w = self._batch_nodes(fa)
+            with np.errstate(all="ignore"):
+                diff = np.asarray(self._user_log_prob(x, self._tiled(fa[owner]))) - np.asarray(
+                    self._user_log_prob(x, self._tiled(fb[owner]))
+                )
+            finite = _per_owner(np.isfinite(diff).astype(float), owner) == np.bincount(owner)
+            kl = _per_owner(w * np.where(np.isfinite(diff), diff, 0.0), owner)
+            return np.where(finite, kl, np.inf).reshape(batch)
         out = np.empty(batch)
         for idx in np.ndindex(*batch):
             nodes, w = self._nodes(a[idx])
