@@ -53,9 +53,17 @@ class ParametricFamily(StatisticalManifold):
     :mod:`~infogeo.statistics.expectations` (exact sums, double-exponential quadrature
     evaluated from the log-density, or Monte Carlo); :meth:`fisher_outer` gives the
     other form ``E[s sᵀ]`` for checking. Both are self-normalized by the computed mass.
-    ``fisher`` is traceable by autograd (nodes fixed at the evaluation point), so the
-    Christoffel symbols come from the base class. ``kl`` is computed by the same rule:
-    ``E_θ₁[log p(x|θ₁) − log p(x|θ₂)]``.
+    ``fisher`` is traceable by autograd (nodes fixed at the evaluation point).
+    ``kl`` is computed by the same rule: ``E_θ₁[log p(x|θ₁) − log p(x|θ₂)]``.
+
+    Batches are one vectorized computation when ``log_prob`` also accepts one parameter
+    vector per observation (``θ`` of shape ``(dim, n)`` when it indexes ``t[0]``,
+    ``t[1]``, or ``(n, dim)`` when it indexes ``t[..., 0]``; detected once): the
+    quadrature of every point shares one double-exponential grid, ``log_prob`` is
+    called once per refinement step for all points' nodes, and the per-node Hessians
+    come from one traced gradient and ``dim`` backward passes. ``fisher``,
+    ``christoffel``, ``fisher_outer`` and ``kl`` all use it; other ``log_prob``s are
+    handled point by point.
     """
 
     #: relative tolerance of the adaptive quadrature on continuous supports
