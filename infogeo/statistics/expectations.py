@@ -347,28 +347,33 @@ def continuous_expectations(
         err = (np.max(np.abs(new - old), axis=axes) if axes else np.abs(new - old)) / big
         ok = err <= rtol
         mass = cheap[0][0][rows]
-        for r_i, r in enumerate(rows):
-            if not ok[r_i]:
-                continue
-            if abs(mass[r_i]) > 1e-6 and not settled[r]:
-                # the rule never resolved the density (e.g. tails too heavy for the
-                # centre/scale search): the agreement of the last two levels is spurious
-                raise ConvergenceError(
-                    f"the quadrature over ({a:g}, {b:g}) did not converge with step "
-                    f"h = {h:g}: the computed mass {1.0 + mass[r_i]:.10g} still changes "
-                    "between the finest steps",
-                    residual=float(abs(cheap[0][0][r] - cheap[1][0][r])),
-                    tolerance=max(rtol, 1e-9),
-                )
-            if abs(mass[r_i]) > 1e-6:
-                raise ValueError(
-                    f"log_prob does not integrate to 1 over ({a:g}, {b:g}): the integral "
-                    f"is {1.0 + mass[r_i]:.10g}"
-                )
-            p = active[r]
+        unresolved = ok & (np.abs(mass) > 1e-6) & ~settled[rows]
+        if np.any(unresolved):
+            # the rule never resolved the density (e.g. a kink or tails it cannot
+            # reach): the agreement of the last two levels is spurious
+            r_i = int(np.flatnonzero(unresolved)[0])
+            r = rows[r_i]
+            raise ConvergenceError(
+                f"the quadrature over ({a:g}, {b:g}) did not converge with step "
+                f"h = {h:g}: the computed mass {1.0 + mass[r_i]:.10g} still changes "
+                "between the finest steps",
+                residual=float(abs(cheap[0][0][r] - cheap[1][0][r])),
+                tolerance=max(rtol, 1e-9),
+            )
+        wrong_mass = ok & (np.abs(mass) > 1e-6)
+        if np.any(wrong_mass):
+            r_i = int(np.flatnonzero(wrong_mass)[0])
+            raise ValueError(
+                f"log_prob does not integrate to 1 over ({a:g}, {b:g}): the integral "
+                f"is {1.0 + mass[r_i]:.10g}"
+            )
+        # each row's nodes are contiguous in xs / owner / base
+        bounds = np.concatenate([[0], np.cumsum(np.sum(keep, axis=1))])
+        for r_i in np.flatnonzero(ok):
+            p = active[rows[r_i]]
+            part = slice(bounds[r_i], bounds[r_i + 1])
             values[p] = new[r_i]
-            sel = owner == p
-            final[p] = (xs[sel], fine[r_i][keep[r_i]], base[sel])
+            final[p] = (xs[part], fine[r_i][keep[r_i]], base[part])
         if not np.all(ok):
             change = float(np.max(err[~ok]))
         active = np.setdiff1d(active, active[rows[ok]])
