@@ -231,3 +231,18 @@ def test_unresolved_density_raises_convergence_error():
     fam = ig.ParametricFamily(log_prob, 1, "real", bounds=[(0, None)])
     with pytest.raises(ig.ConvergenceError, match="did not converge"):
         fam.fisher([[1.0], [0.3]])
+
+
+def test_infinite_score_at_the_nodes_is_an_error():
+    # √(σ − 1) adds 0 at σ = 1 (the density is the Normal) but its σ-derivative is
+    # infinite there: the Fisher information is undefined, in a batch or alone
+    def log_prob(x, t):
+        return normal_log_prob(x, t) + anp.sqrt(t[1] - 1.0)
+
+    fam = ig.ParametricFamily(log_prob, 2, "real", bounds=[(None, None), (0, None)])
+    with pytest.raises(ValueError, match="not finite"):
+        fam.fisher([[0.0, 1.0], [0.5, 1.0]])
+    with pytest.raises(ValueError, match="not finite"):
+        fam.fisher_outer([0.5, 1.0])
+    with pytest.raises(ValueError, match="not finite"):
+        fam.christoffel([0.5, 1.0])
