@@ -336,9 +336,11 @@ class RiemannianManifold:
     def log(self, p, q) -> np.ndarray:
         """Riemannian logarithm: the initial velocity ``v`` with ``exp(p, v) = q``.
 
-        The base class solves the geodesic boundary-value problem numerically (see
-        :mod:`infogeo.geometry.shooting`) and checks the endpoint residual against
-        ``log_tol``.
+        The base class solves the geodesic boundary-value problem numerically, the
+        batch at once: Chebyshev collocation with an accuracy certificate first (see
+        :mod:`infogeo.geometry.collocation`), then Newton shooting with Jacobi fields
+        checked by its endpoint residual against ``log_tol``, then
+        :func:`scipy.integrate.solve_bvp` (see :mod:`infogeo.geometry.shooting`).
 
         Raises
         ------
