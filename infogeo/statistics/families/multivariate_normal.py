@@ -183,8 +183,10 @@ class MultivariateNormal(StatisticalManifold):
         mu = theta[..., : self.d]
         S = self._cov(theta)
         diff = x - mu
-        P = anp.linalg.inv(S)
-        quad = anp.sum(diff * anp.sum(P * diff[..., None, :], axis=-1), axis=-1)
+        # (x − μ)ᵀ Σ⁻¹ (x − μ) by a solve; Σ gets the batch shape of x − μ first because
+        # autograd's solve does not broadcast its matrix argument
+        S_batch = S + np.zeros((*diff.shape, self.d))
+        quad = anp.sum(diff * anp.linalg.solve(S_batch, diff[..., None])[..., 0], axis=-1)
         _, logdet = anp.linalg.slogdet(S)
         return -0.5 * (self.d * np.log(2 * np.pi) + logdet + quad)
 
