@@ -32,7 +32,7 @@ the scale of the curve, ``tol`` the requested relative tolerance):
 1. **Newton converged**: the last Newton update satisfies ``‖δ‖_∞ ≤ 1e-12 · s``
    (Newton converges quadratically, so the iterate after it is at round-off), or
    two full steps in a row, the last one below ``1e-5 · s``, predict by quadratic
-   convergence a next update ``‖δ‖³ / ‖δ_prev‖² ≤ 1e-14 · s``; the last update is
+   convergence a next update ``‖δ‖³ / ‖δ_prev‖² ≤ 1e-13 · s``; the last update is
    then applied after a domain check without a new evaluation of the connection.
 2. **Resolved**: the Chebyshev coefficients ``c_k`` of the curve (a DCT-I of the node
    values) have a negligible tail: ``max_{k > N − 3} ‖c_k‖_∞ ≤ tail_factor · tol · s``.
@@ -62,7 +62,7 @@ _NEWTON_TOL = 1e-12
 #: Quadratic-convergence test: a full step below ``_QUADRATIC · s`` after a full step
 #: ``δ_prev`` ends Newton when ``‖δ‖³ / ‖δ_prev‖² ≤ _PREDICTED · s``.
 _QUADRATIC = 1e-5
-_PREDICTED = 1e-14
+_PREDICTED = 1e-13
 #: Number of trailing Chebyshev coefficients checked by the tail certificate.
 _TAIL = 3
 #: Floor of the curve scale relative to ``max(1, ‖q‖)`` (as in shooting).
@@ -111,11 +111,6 @@ def _operators(N: int):
     # ∫₀ᵗ f dt' = −½ ∫₁ˣ f dx' (t = (1 − x)/2), f interpolated on the 2N grid
     S = -0.5 * _basis_matrix(y, M, lambda e: cheb.chebint(e, lbnd=1.0)) @ _dct_matrix(M)
     return t, D, D2, C, E0, E1, S
-
-
-def _sym_gamma_v(gamma, v):
-    """``(Γᵏᵢₗ + Γᵏₗᵢ) vⁱ`` as ``(..., k, l)``."""
-    return np.einsum("...kil,...i->...kl", gamma, v) + np.einsum("...kli,...i->...kl", gamma, v)
 
 
 def _quad(gamma, v):
@@ -214,28 +209,54 @@ def _curve(P, Q, Y, D, D2, rows, t):
 def _evaluate(manifold, P, Q, Y, N):
     """Residual ``R`` ``(B, (N − 1) d)`` and the Jacobian's connection parts at the
     interior nodes: ``Cs = (Γᵏᵢₗ + Γᵏₗᵢ) Vⁱ`` and ``A = ∂ₗΓᵏᵢⱼ Vⁱ Vʲ``, ``(B, N − 1, d, d)``;
-    ``ok`` is False where a node is outside the domain or something is not finite."""
+    ``ok`` is False where a node is outside the domain or something is not finite
+    (its rows are then NaN, or unspecified when every pair is inside the domain)."""
     t, D, D2, *_ = _operators(N)
     B, _, d = Y.shape
     n = N - 1
     X, Vel, Acc = _curve(P, Q, Y, D, D2, slice(1, N), t)
-    ok = np.all(manifold.belongs(X.reshape(-1, d)).reshape(B, n), axis=1)
-    R = np.full((B, n * d), np.nan)
-    Cs = np.full((B, n, d, d), np.nan)
-    A = np.full((B, n, d, d), np.nan)
-    w = np.flatnonzero(ok)
-    if w.size:
-        with np.errstate(all="ignore"):
-            gamma, dgamma = manifold.christoffel_and_derivative(X[w].reshape(-1, d))
-            gamma = gamma.reshape(w.size, n, d, d, d)
-            dgamma = dgamma.reshape(w.size, n, d, d, d, d)
-            Vw = Vel[w]
-            R[w] = (Acc[w] + _quad(gamma, Vw)).reshape(w.size, -1)
-            Cs[w] = _sym_gamma_v(gamma, Vw)
-            A[w] = np.einsum("bnkiel,bnie->bnkl", dgamma, Vw[..., :, None] * Vw[..., None, :])
-    ok &= np.all(np.isfinite(R), axis=1) & np.all(np.isfinite(Cs.reshape(B, -1)), axis=1)
-    ok &= np.all(np.isfinite(A.reshape(B, -1)), axis=1)
+    ok = manifold.belongs(X.reshape(-1, d)).reshape(B, n).all(axis=1)
+    with np.errstate(all="ignore"):
+        if ok.all():  # the usual case: no NaN-filled copies
+            R, Cs, A = _connection_terms(manifold, X, Vel, Acc)
+        else:
+            R = np.full((B, n * d), np.nan)
+            Cs = np.full((B, n, d, d), np.nan)
+            A = np.full((B, n, d, d), np.nan)
+            w = np.flatnonzero(ok)
+            if w.size:
+                R[w], Cs[w], A[w] = _connection_terms(manifold, X[w], Vel[w], Acc[w])
+        # one sum per array flags any non-finite entry (an overflow only adds caution)
+        ok &= np.isfinite(R.sum(axis=1) + Cs.sum(axis=(1, 2, 3)) + A.sum(axis=(1, 2, 3)))
     return R, Cs, A, ok
+
+
+def _connection_terms(manifold, X, Vel, Acc):
+    """``R``, ``Cs``, ``A`` of :func:`_evaluate` from one connection evaluation at the
+    nodes ``X`` ``(B, n, d)``; ``Γᵏᵢⱼ Vⁱ Vʲ = ½ Csᵏₗ Vˡ``."""
+    B, n, d = X.shape
+    gamma, dgamma = manifold.christoffel_and_derivative(X.reshape(-1, d))
+    gamma = gamma.reshape(B, n, d, d, d)
+    Cs = np.einsum("bnkil,bni->bnkl", gamma + np.swapaxes(gamma, -1, -2), Vel)
+    R = (Acc + 0.5 * np.einsum("bnkl,bnl->bnk", Cs, Vel)).reshape(B, n * d)
+    VV = (Vel[..., :, None] * Vel[..., None, :]).reshape(B, n, 1, d * d, 1)
+    A = (dgamma.reshape(B, n, d, d * d, d) * VV).sum(axis=3)
+    return R, Cs, A
+
+
+@lru_cache(maxsize=16)
+def _jacobian_layout(N: int, d: int):
+    """Constant parts of the collocation Jacobian ``(B, n, d, n, d)``, ``n = N − 1``:
+    ``(D²)_jm δᵏₗ``, the factor ``D_jm`` broadcast against ``Cs[b, j, k, :, l]``, and
+    the flat positions of the diagonal blocks ``(j, k, j, l)``."""
+    _, D, D2, *_ = _operators(N)
+    n = N - 1
+    inner = slice(1, N)
+    base = np.einsum("jm,kl->jkml", D2[inner, inner], np.eye(d))
+    Dint = D[inner, inner][None, :, None, :, None]
+    j, k, l_ = np.meshgrid(np.arange(n), np.arange(d), np.arange(d), indexing="ij")
+    diag = (((j * d + k) * n + j) * d + l_).ravel()
+    return base, Dint, diag
 
 
 def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
@@ -246,66 +267,70 @@ def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
     a step's acceptance also provides the next Jacobian. The final (round-off
     size) step is accepted after a domain check alone.
     """
-    t, D, D2, *_ = _operators(N)
+    t, *_ = _operators(N)
     B, _, d = Y.shape
     inner = slice(1, N)
     n = N - 1
+    base, Dint, diag = _jacobian_layout(N, d)
+    line = P[:, None, :] + t[inner][None, :, None] * (Q - P)[:, None, :]  # straight line
     Y = Y.copy()
     conv = np.zeros(B, dtype=bool)
-    base = np.einsum("jm,kl->jkml", D2[inner, inner], np.eye(d))  # (n, d, n, d)
-    Dint = D[inner, inner]
-    # flat positions of the diagonal blocks (j, k, j, l) of the (n d)² Jacobian
-    j, k, l_ = np.meshgrid(np.arange(n), np.arange(d), np.arange(d), indexing="ij")
-    diag = ((j * d + k) * n + j) * d + l_
+    tiny, quadratic, predicted_tol = _NEWTON_TOL * scale, _QUADRATIC * scale, _PREDICTED * scale
     R, Cs, A, alive = _evaluate(manifold, P, Q, Y, N)
     last = np.full(B, np.inf)  # the previous full Newton step (inf after a damped one)
     for _ in range(max_iter):
         act = np.flatnonzero(~conv & alive)
-        if act.size == 0:
-            break
         m = act.size
-        J = (Dint[None, :, None, :, None] * Cs[act][:, :, :, None, :] + base).reshape(m, -1)
-        J[:, diag.ravel()] += A[act].reshape(m, -1)
-        delta = _solve(J.reshape(m, n * d, n * d), R[act])
-        usable = np.all(np.isfinite(delta), axis=1)
+        if m == 0:
+            break
+        every = m == B
+        Ra, Ca, Aa = (R, Cs, A) if every else (R[act], Cs[act], A[act])
+        J = (Dint * Ca[:, :, :, None, :] + base).reshape(m, -1)
+        J[:, diag] += Aa.reshape(m, -1)
+        delta = _solve(J.reshape(m, n * d, n * d), Ra)
+        step = np.max(np.abs(delta), axis=1)  # NaN or inf where delta is not finite
+        usable = np.isfinite(step)
         alive[act[~usable]] = False
         delta = delta.reshape(m, n, d)
-        rnorm = np.linalg.norm(R[act], axis=1)
-        step = np.max(np.abs(delta), axis=(1, 2))
         # converged: this step is round-off size, or quadratic convergence (two full
         # steps in a row) predicts that the next one, ~‖δ‖³/‖δ_prev‖², would be
-        with np.errstate(divide="ignore", over="ignore"):
-            predicted = np.where(step <= _QUADRATIC * scale[act], step**3 / last[act] ** 2, np.inf)
-        small = (step <= _NEWTON_TOL * scale[act]) | (predicted <= _PREDICTED * scale[act])
+        with np.errstate(all="ignore"):
+            predicted = np.where(step <= quadratic[act], step**3 / last[act] ** 2, np.inf)
+        small = usable & ((step <= tiny[act]) | (predicted <= predicted_tol[act]))
         # converged: the round-off-size last step only needs to stay in the domain
-        fin = np.flatnonzero(usable & small)
-        if fin.size:
+        if small.any():
+            fin = np.flatnonzero(small)
             b = act[fin]
-            trial = Y[b].copy()
+            trial = Y[b]
             trial[:, inner] += delta[fin]
-            X = _curve(P[b], Q[b], trial, D, D2, inner, t)[0]
-            inside = np.all(manifold.belongs(X.reshape(-1, d)).reshape(fin.size, n), axis=1)
+            X = line[b] + trial[:, inner]
+            inside = manifold.belongs(X.reshape(-1, d)).reshape(fin.size, n).all(axis=1)
             Y[b[inside]] = trial[inside]
             conv[b] = inside
             alive[b[~inside]] = False
         # line search: halve while a node leaves the domain or ‖R‖ does not decrease
-        alpha = np.ones(m)
         pending = np.flatnonzero(usable & ~small)
+        if pending.size == 0:
+            continue
+        rnorm = np.linalg.norm(Ra, axis=1)
+        alpha = 1.0
         for _h in range(max_halvings + 1):
+            b = act[pending]
+            trial = Y[b]
+            trial[:, inner] += alpha * delta[pending]
+            Rt, Ct, At, okt = _evaluate(manifold, P[b], Q[b], trial, N)
+            rt = np.linalg.norm(np.where(okt[:, None], Rt, 0.0), axis=1)
+            accept = okt & (rt < rnorm[pending])
+            if accept.all() and b.size == B:  # every pair took the full step
+                Y, R, Cs, A = trial, Rt, Ct, At
+            else:
+                a = b[accept]
+                Y[a], R[a], Cs[a], A[a] = trial[accept], Rt[accept], Ct[accept], At[accept]
+            last[b[accept]] = step[pending[accept]] if _h == 0 else np.inf
+            pending = pending[~accept]
             if pending.size == 0:
                 break
-            b = act[pending]
-            trial = Y[b].copy()
-            trial[:, inner] += alpha[pending, None, None] * delta[pending]
-            Rt, Ct, At, okt = _evaluate(manifold, P[b], Q[b], trial, N)
-            accept = okt & (
-                np.linalg.norm(np.where(okt[:, None], Rt, 0.0), axis=1) < rnorm[pending]
-            )
-            a = b[accept]
-            Y[a], R[a], Cs[a], A[a] = trial[accept], Rt[accept], Ct[accept], At[accept]
-            last[a] = step[pending[accept]] if _h == 0 else np.inf
-            pending = pending[~accept]
-            alpha[pending] *= 0.5
+            alpha *= 0.5
         alive[act[pending]] = False
     return Y, conv
 

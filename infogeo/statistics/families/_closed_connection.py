@@ -33,16 +33,19 @@ class ClosedFormConnection:
         p = self._coords(p)
         n = self.dim
         batch = p.shape[:-1]
+        b = tuple(range(len(batch)))
+        r = len(batch)
         G_inv, D, D2 = self._closed_geometry(p, derivative)
-        first = 0.5 * (np.swapaxes(D, -1, -2) + D - np.moveaxis(D, -1, -3))
+        # the axis moves as single transposes: D[..., i, j, l] -> [..., l, i, j], etc.
+        first = 0.5 * (np.swapaxes(D, -1, -2) + D - D.transpose(*b, r + 2, r, r + 1))
         gamma = np.matmul(G_inv, first.reshape(*batch, n, n * n)).reshape(first.shape)
         if not derivative:
             return gamma, None
-        d_first = 0.5 * (np.swapaxes(D2, -2, -3) + D2 - np.moveaxis(D2, -2, -4))
+        d_first = 0.5 * (np.swapaxes(D2, -2, -3) + D2 - D2.transpose(*b, r + 2, r, r + 1, r + 3))
         # Σ_s ∂ₘG_ls Γˢᵢⱼ as one matrix product: [(l, m), s] @ [s, (i, j)]
         D_lms = np.swapaxes(D, -1, -2).reshape(*batch, n * n, n)
         prod = np.matmul(D_lms, gamma.reshape(*batch, n, n * n)).reshape(*batch, n, n, n, n)
-        rhs = d_first - np.moveaxis(prod, -3, -1)
+        rhs = d_first - prod.transpose(*b, r, r + 2, r + 3, r + 1)
         d_gamma = np.matmul(G_inv, rhs.reshape(*batch, n, n**3)).reshape(*batch, n, n, n, n)
         return gamma, d_gamma
 
