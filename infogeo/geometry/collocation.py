@@ -65,6 +65,14 @@ _QUADRATIC = 1e-5
 _PREDICTED = 1e-13
 #: Number of trailing Chebyshev coefficients checked by the tail certificate.
 _TAIL = 3
+#: A pair whose residual norm has not fallen below ``_STALL_FACTOR`` times its value
+#: ``_STALL_ITERS`` Newton iterations earlier is given up (then continuation takes over).
+_STALL_ITERS = 8
+_STALL_FACTOR = 0.5
+#: Continuation in the end point (pairs whose Newton from the straight line fails):
+#: the first step in ``s`` and the smallest after halvings.
+_CONT_STEP = 1.0 / 3.0
+_CONT_MIN_STEP = 1.0 / 48.0
 #: Floor of the curve scale relative to ``max(1, ‖q‖)`` (as in shooting).
 _SCALE_FLOOR = 1e-4
 
@@ -158,9 +166,7 @@ def collocation_log(
     B, d = P.shape
     V = np.zeros((B, d))
     ok = np.zeros(B, dtype=bool)
-    scale = np.maximum(
-        np.linalg.norm(Q - P, axis=-1), _SCALE_FLOOR * np.maximum(1.0, np.linalg.norm(Q, axis=-1))
-    )
+    scale = _scale(P, Q)
     todo = np.arange(B)
     Y = None
     N_prev = None
@@ -173,6 +179,11 @@ def collocation_log(
             Y = _resample(Y, N_prev, N)  # restart from the coarser polynomial
         Pt, Qt = P[todo], Q[todo]
         Y, conv = _newton(manifold, Pt, Qt, Y, N, scale[todo], max_iter, max_halvings)
+        stalled = np.flatnonzero(~conv)
+        if stalled.size:  # Newton failed: continuation from the straight line
+            Y[stalled], conv[stalled] = _continuation(
+                manifold, Pt[stalled], Qt[stalled], N, max_iter, max_halvings
+            )
         good = conv.copy()
         if np.any(good):
             g = np.flatnonzero(good)
@@ -186,6 +197,44 @@ def collocation_log(
         N_prev = N
         todo = todo[keep]
     return V, ok
+
+
+def _scale(P, Q):
+    """The curve scale ``s = max(‖q − p‖₂, 1e-4 · max(1, ‖q‖₂))`` of each pair."""
+    return np.maximum(
+        np.linalg.norm(Q - P, axis=-1), _SCALE_FLOOR * np.maximum(1.0, np.linalg.norm(Q, axis=-1))
+    )
+
+
+def _continuation(manifold, P, Q, N, max_iter, max_halvings):
+    """Newton by continuation in the end point, for pairs whose Newton from the
+    straight line stalls; returns ``(Y, converged)`` for ``(P, Q)``.
+
+    Each pair solves towards ``q_s = p + s (q − p)`` for ``s`` rising from 0 to 1 in
+    steps of ``_CONT_STEP``; the deviation ``Y`` from the straight line that solves
+    one stage is the start of the next (the previous curve with its end moved
+    linearly to ``q_s``). A stage whose Newton fails is retried with half the step,
+    down to ``_CONT_MIN_STEP``; the pairs still short of ``s = 1`` are not converged.
+    All pairs of a stage are solved in one batch.
+    """
+    B, d = P.shape
+    Y = np.zeros((B, N + 1, d))
+    done = np.zeros(B)  # the s each pair has reached
+    ds = np.full(B, _CONT_STEP)
+    conv = np.zeros(B, dtype=bool)
+    active = np.arange(B)
+    while active.size:
+        s = np.minimum(done[active] + ds[active], 1.0)
+        Qs = P[active] + s[:, None] * (Q[active] - P[active])
+        Ys, ok = _newton(
+            manifold, P[active], Qs, Y[active], N, _scale(P[active], Qs), max_iter, max_halvings
+        )
+        a = active[ok]
+        Y[a], done[a] = Ys[ok], s[ok]
+        conv[a] = s[ok] >= 1.0
+        ds[active[~ok]] *= 0.5
+        active = active[~conv[active] & (ds[active] >= _CONT_MIN_STEP)]
+    return Y, conv
 
 
 def _resample(Y, N_old, N_new):
@@ -278,7 +327,12 @@ def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
     tiny, quadratic, predicted_tol = _NEWTON_TOL * scale, _QUADRATIC * scale, _PREDICTED * scale
     R, Cs, A, alive = _evaluate(manifold, P, Q, Y, N)
     last = np.full(B, np.inf)  # the previous full Newton step (inf after a damped one)
-    for _ in range(max_iter):
+    checkpoint = np.linalg.norm(R, axis=1)
+    for it in range(max_iter):
+        if it and it % _STALL_ITERS == 0:  # give up pairs whose ‖R‖ has not halved
+            rn = np.linalg.norm(R, axis=1)
+            alive &= conv | (rn <= _STALL_FACTOR * checkpoint)
+            checkpoint = rn
         act = np.flatnonzero(~conv & alive)
         m = act.size
         if m == 0:

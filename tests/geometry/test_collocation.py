@@ -144,3 +144,22 @@ def test_close_pairs_relative_accuracy(closed_halfplane):
         assert ok.all()
         exact = 2 * np.arcsinh(h / (2 * np.sqrt(p[0, 1] * q[0, 1])))
         assert closed_halfplane.norm(p[0], V[0]) == pytest.approx(exact, rel=1e-9)
+
+
+def test_continuation_certifies_tall_arc_where_newton_stalls(closed_halfplane):
+    # a tall arc between two low points: Newton from the straight line stalls, the
+    # continuation through q_s = p + s (q − p) reaches the geodesic; reference arccosh
+    p = np.array([[-1.5, 0.35]])
+    q = np.array([[1.5, 0.45]])
+    N = 40
+    scale = np.linalg.norm(q - p, axis=-1)
+    _, conv = col._newton(closed_halfplane, p, q, np.zeros((1, N + 1, 2)), N, scale, 30, 8)
+    assert not conv.any()
+    Y, conv = col._continuation(closed_halfplane, p, q, N, 30, 8)
+    assert conv.all()
+    assert col._certify(closed_halfplane, p, q, Y, N, scale, 1e-10, 1.0).all()
+    V, ok = collocation_log(closed_halfplane, p, q, tol=1e-10, nodes=(N,))
+    assert ok.all()
+    exact = halfplane_distance(p[0], q[0])
+    assert closed_halfplane.norm(p[0], V[0]) == pytest.approx(exact, rel=1e-9)
+    np.testing.assert_allclose(closed_halfplane.exp(p, V), q, rtol=1e-9, atol=1e-9)
