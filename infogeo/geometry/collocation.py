@@ -22,7 +22,16 @@ batched :func:`numpy.linalg.solve`, and ``Γ, ∂Γ`` for every node of every pa
 one vectorized :meth:`~RiemannianManifold.christoffel_and_derivative` call per
 iteration. A step is halved (up to ``max_halvings`` times) while some node leaves
 the domain (:meth:`~RiemannianManifold.belongs`) or the residual norm ``‖R‖₂`` does
-not decrease.
+not decrease; a pair whose ``‖R‖₂`` has not halved in 8 iterations is given up.
+
+Continuation
+------------
+Pairs whose Newton fails (e.g. a tall arc between two low points of the half-plane,
+on which Newton from the straight line only creeps) are solved by continuation in
+the end point: towards ``q_s = p + s (q − p)`` for ``s = 1/3, 2/3, 1``, each
+solution's deviation from its straight line the start of the next stage (a stage
+that fails is retried with half the step in ``s``, down to 1/48), all such pairs
+in one batch per stage.
 
 Certificate
 -----------
