@@ -81,7 +81,7 @@ def example_runs(tmp_path_factory):
 def run_example(name: str, example_runs) -> tuple[str, pathlib.Path]:
     result = example_runs[name]
     if result is None:
-        pytest.skip(f"examples/{name}.py does not exist yet")
+        pytest.fail(f"examples/{name}.py is missing")
     returncode, stdout, stderr, out = result
     assert returncode == 0, f"{name} failed:\n{stdout}\n{stderr}"
     return stdout, out
