@@ -15,6 +15,7 @@ __all__ = [
     "as_float_array",
     "as_points",
     "as_vectors",
+    "check_class_labels",
     "check_positive",
     "check_positive_int",
 ]
@@ -93,3 +94,15 @@ def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
     return value
+
+
+def check_class_labels(y: np.ndarray, n_classes: int, name: str = "y") -> None:
+    """Raise ``ValueError`` unless every entry of ``y`` is an integer in
+    ``{0, …, n_classes − 1}`` (the support of a categorical response)."""
+    bad = (y < 0) | (y >= n_classes) | (y != np.round(y))
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{name} must hold integer class labels in {{0, ..., {n_classes - 1}}}, "
+            f"got {name}[{i}] = {y[i]:g}"
+        )

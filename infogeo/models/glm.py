@@ -23,7 +23,7 @@ import numpy as np
 import scipy.linalg.blas
 import scipy.special
 
-from .._validation import as_float_array, check_positive
+from .._validation import as_float_array, check_class_labels, check_positive
 from ..exceptions import ConvergenceError
 from .predictive import PredictiveModel
 
@@ -484,14 +484,7 @@ class SoftmaxRegression(PredictiveModel):
         return out
 
     def _check_support(self):
-        y = self.y
-        bad = (y < 0) | (y >= self.n_classes) | (y != np.round(y))
-        if np.any(bad):
-            i = int(np.argmax(bad))
-            raise ValueError(
-                f"y must hold integer class labels in {{0, ..., {self.n_classes - 1}}}, "
-                f"got y[{i}] = {y[i]:g}"
-            )
+        check_class_labels(self.y, self.n_classes)
 
     def separates(self, w) -> bool:
         """Whether every training example's own logit is strictly the largest at ``w``

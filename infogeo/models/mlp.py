@@ -19,7 +19,7 @@ import autograd.numpy as anp
 import numpy as np
 from autograd.extend import defjvp, defvjp, primitive
 
-from .._validation import as_float_array, check_positive_int
+from .._validation import as_float_array, check_class_labels, check_positive_int
 from .glm import _check_l2, _logsumexp_rows
 from .predictive import PredictiveModel
 
@@ -115,14 +115,7 @@ class MLPClassifier(PredictiveModel):
         return out
 
     def _check_support(self) -> None:
-        y = self.y
-        bad = (y < 0) | (y >= self.n_classes) | (y != np.round(y))
-        if np.any(bad):
-            i = int(np.argmax(bad))
-            raise ValueError(
-                f"y must hold integer class labels in {{0, ..., {self.n_classes - 1}}}, "
-                f"got y[{i}] = {y[i]:g}"
-            )
+        check_class_labels(self.y, self.n_classes)
 
     def subset(self, index):
         out = super().subset(index)
