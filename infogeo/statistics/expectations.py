@@ -41,6 +41,7 @@ __all__ = ["Nodes", "continuous_expectations", "continuous_nodes", "integer_node
 _ORDERS = np.array([1.0, 2.0])
 _IQR_NORMAL = 1.3489795003921634  # interquartile range of the standard normal
 _DROP = 40.0  # nodes with log-weight below max − 40 are dropped (relative 4e-18)
+_EXP_DROP = float(np.exp(-_DROP))
 
 
 class Nodes:
@@ -175,45 +176,72 @@ def _rule(log_prob, a, b, c, s, h, owner):
     return x, y, log_w, lp
 
 
-def _logsumexp_rows(total: np.ndarray) -> np.ndarray:
-    """``log Σⱼ exp(total[:, j])`` per row (rows with a finite entry)."""
+def _row_exp(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``exp(total − top)`` per row with ``top`` the row's largest log-weight, entries
+    below e⁻⁴⁰ (relative) set to 0; returns it and ``top`` (shape ``(rows,)``)."""
     top = np.max(total, axis=1)
-    return top + np.log(np.sum(np.exp(total - top[:, None]), axis=1))
+    if not np.all(np.isfinite(top)):
+        raise ValueError("log_prob is -inf at every quadrature node")
+    e = np.exp(total - top[:, None])
+    e[e < _EXP_DROP] = 0.0
+    return e, top
 
 
 def _row_weights(total: np.ndarray) -> np.ndarray:
     """Normalized weights per row from log-weights; relative weight below e⁻⁴⁰ → 0."""
-    top = np.max(total, axis=1, keepdims=True)
-    if not np.all(np.isfinite(top)):
-        raise ValueError("log_prob is -inf at every quadrature node")
-    keep = total > top - _DROP
-    w = np.where(keep, np.exp(np.where(keep, total - top, 0.0)), 0.0)
-    return w / np.sum(w, axis=1, keepdims=True)
+    e = _row_exp(total)[0]
+    return e / np.sum(e, axis=1, keepdims=True)
 
 
-def _row_quantiles(y: np.ndarray, w: np.ndarray, qs) -> list[np.ndarray]:
+def _row_quantiles(y: np.ndarray, w: np.ndarray, qs) -> np.ndarray:
     """Quantiles per row of the discrete distribution ``w`` on increasing ``y`` (each
-    node's mass centred on it, linear interpolation between nodes)."""
+    node's mass centred on it, linear interpolation between nodes), shape
+    ``(rows, len(qs))``."""
     F = np.cumsum(w, axis=1) - 0.5 * w
+    q = np.asarray(qs, dtype=float)
+    j = np.clip(np.sum(F[:, :, None] < q, axis=1), 1, y.shape[1] - 1)
+    rows = np.arange(y.shape[0])[:, None]
+    F0, F1 = F[rows, j - 1], F[rows, j]
+    y0, y1 = y[rows, j - 1], y[rows, j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(np.where(F1 > F0, (q - F0) / (F1 - F0), 0.5), 0.0, 1.0)
+    return y0 + t * (y1 - y0)
+
+
+def _parabola_peak(y: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row, the vertex and width of the parabola through the largest ``f`` and its
+    two neighbours: ``c = (y₀ + y₁)/2 − D₀₁ / (2a)``, ``s = 1/√(−2a)`` with ``D₀₁`` the
+    first and ``a`` the second divided difference (exact for a normal density in
+    ``y``). Also returns which rows have a concave interior peak."""
     rows = np.arange(y.shape[0])
-    out = []
-    for q in qs:
-        j = np.clip(np.sum(F < q, axis=1), 1, y.shape[1] - 1)
-        F0, F1 = F[rows, j - 1], F[rows, j]
-        y0, y1 = y[rows, j - 1], y[rows, j]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.clip(np.where(F1 > F0, (q - F0) / (F1 - F0), 0.5), 0.0, 1.0)
-        out.append(y0 + t * (y1 - y0))
-    return out
+    j = np.clip(np.argmax(f, axis=1), 1, y.shape[1] - 2)
+    y0, y1, y2 = y[rows, j - 1], y[rows, j], y[rows, j + 1]
+    f0, f1, f2 = f[rows, j - 1], f[rows, j], f[rows, j + 1]
+    with np.errstate(all="ignore"):
+        d01 = (f1 - f0) / (y1 - y0)
+        a = ((f2 - f1) / (y2 - y1) - d01) / (y2 - y0)
+        c = 0.5 * (y0 + y1) - d01 / (2.0 * a)
+        s = 1.0 / np.sqrt(-2.0 * a)
+    ok = np.isfinite(c) & np.isfinite(s) & (s > 0) & (c > y0) & (c < y2)
+    return c, s, ok
 
 
 def _centre_scale(log_prob, a, b, c, s, owner):
     """Fixed-point search of the rule's centre and scale, all rows at once: the median
     and the interquartile range / 1.349 (the standard deviation for a normal density)
     of the mapped variable, robust to heavy tails (a Cauchy density has no variance).
-    Returns ``c``, ``s`` and which rows settled."""
+
+    A row settles when the rule resolves its density (at least 8 nodes carry more than
+    1e-3 of the mass) and the centre and scale have reached their fixed point (moved by
+    less than 0.1 scale and a factor 1.25; a looser test lets heavy tails, which put
+    weight on many far nodes, settle on a scale the refinement cannot recover from).
+    Where the density falls between a few nodes, the quartiles are unreliable and the
+    next guess is the parabola through the peak of the log-density in ``y``
+    (:func:`_parabola_peak`), exact for a normal density. Returns ``c``, ``s`` and
+    which rows settled."""
     c, s = c.copy(), s.copy()
     done = np.zeros(c.shape, dtype=bool)
+    log_jt = _de_grid(0.25)[1]
     for _ in range(8):
         act = np.flatnonzero(~done)
         if act.size == 0:
@@ -222,17 +250,29 @@ def _centre_scale(log_prob, a, b, c, s, owner):
         if np.any(np.all(~np.isfinite(lp), axis=1)):
             raise ValueError(f"log_prob is -inf at every quadrature node on ({a:g}, {b:g})")
         w = _row_weights(log_w + lp)
-        q25, c_new, q75 = _row_quantiles(y, w, (0.25, 0.5, 0.75))
+        q25, c_new, q75 = _row_quantiles(y, w, (0.25, 0.5, 0.75)).T
         s_new = (q75 - q25) / _IQR_NORMAL
+        resolved = np.sum(w > 1e-3, axis=1) >= 8
+        # too few nodes on the density: the parabola through its peak in y
+        coarse = np.flatnonzero(~resolved)
+        fitted = np.zeros(act.size, dtype=bool)
+        if coarse.size:
+            dens = log_w[coarse] + lp[coarse] - log_jt - np.log(s[act][coarse])[:, None]
+            pc, ps, ok = _parabola_peak(y[coarse], np.where(np.isfinite(dens), dens, -np.inf))
+            c_new[coarse[ok]], s_new[coarse[ok]] = pc[ok], ps[ok]
+            fitted[coarse[ok]] = True
         # the density is narrow compared with the grid: shrink around the best node
-        narrow = (np.sum(w > 0, axis=1) < 5) | (s_new == 0.0)
+        narrow = ((np.sum(w > 0, axis=1) < 5) | (s_new == 0.0)) & ~fitted
         best = y[np.arange(act.size), np.argmax(w, axis=1)]
         c_new = np.where(narrow, best, c_new)
         s_new = np.where(narrow, s[act] / 8.0, s_new)
+        ratio = s_new / s[act]
         done[act] = (
-            (np.abs(c_new - c[act]) < 0.1 * s_new)
-            & (s_new / s[act] > 0.8)
-            & (s_new / s[act] < 1.25)
+            resolved
+            & ~narrow
+            & (np.abs(c_new - c[act]) < 0.1 * s_new)
+            & (ratio > 0.8)
+            & (ratio < 1.25)
         )
         c[act], s[act] = c_new, s_new
     return c, s, done
@@ -311,19 +351,14 @@ def continuous_expectations(
             break
         h = 2.0**-level
         x, y, log_w, lp = _rule(log_prob, a, b, c[active], s[active], h, active)
-        total = log_w + lp
-        # the coarse level (step 2h) is every other node
+        # the coarse level (step 2h) is every other node: mass, mean and variance of y
+        e, top = _row_exp(log_w + lp)
         cheap = []
-        for tot, yy, shift in ((total, y, 0.0), (total[:, ::2], y[:, ::2], np.log(2.0))):
-            w = _row_weights(tot)
-            m1 = np.sum(w * yy, axis=1)
-            cheap.append(
-                (
-                    np.expm1(_logsumexp_rows(tot) + shift),
-                    m1,
-                    np.sum(w * (yy - m1[:, None]) ** 2, axis=1),
-                )
-            )
+        for ee, yy, shift in ((e, y, 0.0), (e[:, ::2], y[:, ::2], np.log(2.0))):
+            M = np.sum(ee, axis=1)
+            m1 = np.sum(ee * yy, axis=1) / M
+            var = np.sum(ee * (yy - m1[:, None]) ** 2, axis=1) / M
+            cheap.append((np.expm1(np.log(M) + top + shift), m1, var, M))
         scale = np.maximum(s[active], np.abs(c[active]))
         settled = (
             (np.abs(cheap[0][0] - cheap[1][0]) <= max(rtol, 1e-9))
@@ -333,9 +368,9 @@ def continuous_expectations(
         rows = np.arange(active.size) if level == max_level else np.flatnonzero(settled)
         if rows.size == 0:
             continue
-        fine = _row_weights(total[rows])
+        fine = e[rows] / cheap[0][3][rows, None]
         coarse = np.zeros_like(fine)
-        coarse[:, ::2] = _row_weights(total[rows, ::2])
+        coarse[:, ::2] = e[rows, ::2] / cheap[1][3][rows, None]
         keep = fine > 0
         owner = np.broadcast_to(active[rows][:, None], keep.shape)[keep]
         xs = x[rows][keep]
@@ -376,7 +411,9 @@ def continuous_expectations(
             final[p] = (xs[part], fine[r_i][keep[r_i]], base[part])
         if not np.all(ok):
             change = float(np.max(err[~ok]))
-        active = np.setdiff1d(active, active[rows[ok]])
+        finished = np.zeros(active.size, dtype=bool)
+        finished[rows[ok]] = True
+        active = active[~finished]
     if active.size:
         raise ConvergenceError(
             f"the quadrature of the expectation over ({a:g}, {b:g}) did not converge to "

@@ -10,6 +10,7 @@ import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import Box
 
+from .._jet import value_grad_hessian
 from .._validation import check_positive_int
 from ..exceptions import ConvergenceError
 from .expectations import Nodes, continuous_expectations, continuous_nodes, integer_nodes
@@ -194,6 +195,10 @@ class ParametricFamily(StatisticalManifold):
 
     def _neg_hessian(self, nodes: Nodes, w: np.ndarray, theta):
         """``−Σᵢ wᵢ ∇²_θ log p(xᵢ|θ)`` (weights fixed)."""
+        if not isinstance(theta, Box) and not isinstance(w, Box):
+            SH = self._jet_derivatives(nodes.x, np.asarray(theta, dtype=float)[None])
+            if SH is not None and np.all(np.isfinite(SH[1])):
+                return -np.einsum("m,mab->ab", w, SH[1])
         H = autograd.hessian(lambda t: anp.sum(w * self._user_log_prob(nodes.x, t)))(theta)
         if not np.all(np.isfinite(untrace(H))):
             raise ValueError(
@@ -265,10 +270,26 @@ class ParametricFamily(StatisticalManifold):
         """Scores ``S[m, a] = ∂ₐ log p(x_m|θ_m)`` and (optionally) Hessians ``H[m, a, b]``
         when ``log_prob`` takes one parameter vector per node.
 
-        The nodes are independent, so one traced gradient of ``Σ_m log p(x_m|θ_m)``
-        gives every node's score, and ``dim`` backward passes through it (cotangent
-        ``e_a`` on every node) give row ``a`` of every node's Hessian.
+        Forward-mode jets (:mod:`infogeo._jet`) when ``log_prob`` runs on them: one call
+        gives every node's score and Hessian. Otherwise reverse mode: the nodes are
+        independent, so one traced gradient of ``Σ_m log p(x_m|θ_m)`` gives every
+        node's score, and ``dim`` backward passes through it (cotangent ``e_a`` on every
+        node) give row ``a`` of every node's Hessian.
         """
+        SH = self._jet_derivatives(x, theta_rows)
+        if SH is None:
+            SH = self._reverse_tiled_derivatives(x, theta_rows, hessian)
+        S, H = SH
+        H = H if hessian else None
+        if not np.all(np.isfinite(S)) or (H is not None and not np.all(np.isfinite(H))):
+            raise ValueError(
+                "the score or Hessian of log_prob is not finite at some node carrying "
+                "weight; the Fisher information is undefined there"
+            )
+        return S, H
+
+    def _reverse_tiled_derivatives(self, x: np.ndarray, theta_rows: np.ndarray, hessian: bool):
+        """:meth:`_tiled_derivatives` by autograd (reverse mode)."""
         first = self._layout_cache == "first"
         T = self._tiled(theta_rows)
 
@@ -288,7 +309,7 @@ class ParametricFamily(StatisticalManifold):
             else:
                 vjp, G = autograd.make_vjp(grad)(T)
                 S = as_rows(G)
-                H = np.empty((x.size, self.dim, self.dim))
+                H = np.empty((x.shape[0], self.dim, self.dim))
                 for a in range(self.dim):
                     e = np.zeros(T.shape)
                     if first:
@@ -296,11 +317,68 @@ class ParametricFamily(StatisticalManifold):
                     else:
                         e[:, a] = 1.0
                     H[:, a, :] = as_rows(vjp(e))
-        if not np.all(np.isfinite(S)) or (H is not None and not np.all(np.isfinite(H))):
-            raise ValueError(
-                "the score or Hessian of log_prob is not finite at some node carrying "
-                "weight; the Fisher information is undefined there"
-            )
+        return S, H
+
+    def _reverse_point_derivatives(self, x: np.ndarray, theta: np.ndarray):
+        """Per-node scores and Hessians at one ``θ`` by autograd Jacobians (one backward
+        pass per node; for a ``log_prob`` that takes neither tiled layout)."""
+
+        def lp(u):
+            return self._user_log_prob(x, u)
+
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Output seems independent of input")
+            S = np.asarray(autograd.jacobian(lp)(theta), dtype=float)
+            H = np.asarray(autograd.jacobian(autograd.jacobian(lp))(theta), dtype=float)
+        return S.reshape(x.shape[0], self.dim), H.reshape(x.shape[0], self.dim, self.dim)
+
+    #: nodes on which the jets are checked against autograd before they are trusted
+    _jet_check_nodes: int = 6
+
+    def _jet_derivatives(self, x: np.ndarray, theta_rows: np.ndarray):
+        """Per-node scores and Hessians ``(S, H)`` by forward-mode jets, or ``None`` when
+        ``log_prob`` does not run on them.
+
+        Rows all equal (one point): ``θ`` itself is the seed, so ``log_prob`` sees the
+        usual ``(dim,)`` parameter; otherwise the tiled layout. The first time, the
+        result on a few nodes is compared with autograd's; a family whose
+        ``log_prob`` fails or disagrees (beyond rounding) uses autograd from then on.
+        """
+        state = getattr(self, "_jets", None)
+        if state is False or x.shape[0] == 0:
+            return None
+        one = bool(np.all(theta_rows == theta_rows[0]))
+        layout = getattr(self, "_layout_cache", None)
+        if not one and layout is None:
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                if one:
+                    _, S, H = value_grad_hessian(lambda t: self._user_log_prob(x, t), theta_rows[0])
+                else:
+                    _, S, H = value_grad_hessian(
+                        lambda T: self._user_log_prob(x, T),
+                        self._tiled(theta_rows),
+                        axis=0 if layout == "first" else -1,
+                    )
+        except Exception:  # an operation without a jet rule, or code jets cannot run
+            self._jets = False
+            return None
+        if S.shape != (x.shape[0], self.dim):
+            self._jets = False
+            return None
+        if state is None:
+            k = min(self._jet_check_nodes, x.shape[0])
+            if one or layout is None:
+                S_ref, H_ref = self._reverse_point_derivatives(x[:k], theta_rows[0])
+            else:
+                S_ref, H_ref = self._reverse_tiled_derivatives(x[:k], theta_rows[:k], True)
+            with np.errstate(invalid="ignore"):
+                agree = np.allclose(S[:k], S_ref, rtol=1e-9, atol=1e-12, equal_nan=True)
+                agree &= np.allclose(H[:k], H_ref, rtol=1e-9, atol=1e-12, equal_nan=True)
+            self._jets = bool(agree)
+            if not agree:
+                return None
         return S, H
 
     def _fisher_batch(self, thetas: np.ndarray) -> np.ndarray:
@@ -390,23 +468,18 @@ class ParametricFamily(StatisticalManifold):
 
     def _node_derivatives(self, x: np.ndarray, theta: np.ndarray, hessian: bool):
         """Per-node scores ``S[m, a] = ∂ₐ log p(x_m|θ)`` and (optionally) Hessians
-        ``H[m, a, b]``.
-
-        Vectorized when ``log_prob`` also accepts one parameter vector per node
-        (``θ`` tiled to ``(dim, n)``, as when it indexes ``t[0], t[1]``, or to
-        ``(n, dim)``, as when it indexes ``t[..., 0]``; see :meth:`_tiled_derivatives`).
-        Otherwise autograd Jacobians (one pass per node).
+        ``H[m, a, b]`` at one ``θ``: forward-mode jets when ``log_prob`` runs on them,
+        else autograd, vectorized when ``log_prob`` also accepts one parameter vector
+        per node (see :meth:`_tiled_derivatives`), else one Jacobian pass per node.
         """
-        layout = self._layout(x, theta)
-        if layout is None:
-
-            def lp(u):
-                return self._user_log_prob(x, u)
-
-            S = autograd.jacobian(lp)(theta)
-            H = autograd.jacobian(autograd.jacobian(lp))(theta) if hessian else None
-            return S, H
-        return self._tiled_derivatives(x, np.tile(theta, (x.size, 1)), hessian)
+        SH = self._jet_derivatives(x, theta[None])
+        if SH is not None:
+            S, H = SH
+        elif self._layout(x, theta) is not None:
+            return self._tiled_derivatives(x, np.tile(theta, (x.shape[0], 1)), hessian)
+        else:
+            S, H = self._reverse_point_derivatives(x, theta)
+        return S, H if hessian else None
 
     def _layout(self, x: np.ndarray, theta: np.ndarray) -> str | None:
         """Whether ``log_prob`` takes one parameter vector per node (see above)."""
