@@ -194,18 +194,16 @@ def _row_weights(total: np.ndarray) -> np.ndarray:
 
 
 def _row_quantiles(y: np.ndarray, w: np.ndarray, qs) -> np.ndarray:
-    """Quantiles per row of the discrete distribution ``w`` on increasing ``y`` (each
-    node's mass centred on it, linear interpolation between nodes), shape
-    ``(rows, len(qs))``."""
-    F = np.cumsum(w, axis=1) - 0.5 * w
-    q = np.asarray(qs, dtype=float)
-    j = np.clip(np.sum(F[:, :, None] < q, axis=1), 1, y.shape[1] - 1)
-    rows = np.arange(y.shape[0])[:, None]
-    F0, F1 = F[rows, j - 1], F[rows, j]
-    y0, y1 = y[rows, j - 1], y[rows, j]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.clip(np.where(F1 > F0, (q - F0) / (F1 - F0), 0.5), 0.0, 1.0)
-    return y0 + t * (y1 - y0)
+    """Quantiles per row of the discrete distribution ``w`` (normalized per row) on
+    increasing ``y``: each node's mass centred on it, linear interpolation between
+    nodes, shape ``(rows, len(qs))``. One ``np.interp`` for all rows: row ``r``'s
+    cumulative masses, in [0, 1], are shifted by ``2r`` so the rows follow each other."""
+    rows = y.shape[0]
+    shift = 2.0 * np.arange(rows)[:, None]
+    F = np.cumsum(w, axis=1) - 0.5 * w + shift
+    # clamped to the row's own range (the first / last node beyond it)
+    q = np.clip(np.asarray(qs, dtype=float) + shift, F[:, :1], F[:, -1:])
+    return np.interp(q.ravel(), F.ravel(), y.ravel()).reshape(rows, -1)
 
 
 def _parabola_peak(y: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -232,8 +230,8 @@ def _centre_scale(log_prob, a, b, c, s, owner):
     of the mapped variable, robust to heavy tails (a Cauchy density has no variance).
 
     A row settles when the rule resolves its density (at least 8 nodes carry more than
-    1e-3 of the mass) and the centre and scale have reached their fixed point (moved by
-    less than 0.1 scale and a factor 1.25; a looser test lets heavy tails, which put
+    1e-3 of the mass and 2 lie between its quartiles) and the centre and scale have reached their fixed point (moved by
+    less than 0.25 scale and a factor 1/0.7; a looser test lets heavy tails, which put
     weight on many far nodes, settle on a scale the refinement cannot recover from).
     Where the density falls between a few nodes, the quartiles are unreliable and the
     next guess is the parabola through the peak of the log-density in ``y``
@@ -246,36 +244,42 @@ def _centre_scale(log_prob, a, b, c, s, owner):
         act = np.flatnonzero(~done)
         if act.size == 0:
             break
-        _, y, log_w, lp = _rule(log_prob, a, b, c[act], s[act], 0.25, owner[act])
-        if np.any(np.all(~np.isfinite(lp), axis=1)):
+        ca, sa = c[act], s[act]
+        _, y, log_w, lp = _rule(log_prob, a, b, ca, sa, 0.25, owner[act])
+        total = log_w + lp
+        top = np.max(total, axis=1, keepdims=True)
+        if not np.all(np.isfinite(top)):
             raise ValueError(f"log_prob is -inf at every quadrature node on ({a:g}, {b:g})")
-        w = _row_weights(log_w + lp)
+        w = np.exp(total - top)
+        w /= np.sum(w, axis=1, keepdims=True)
         q25, c_new, q75 = _row_quantiles(y, w, (0.25, 0.5, 0.75)).T
         s_new = (q75 - q25) / _IQR_NORMAL
-        resolved = np.sum(w > 1e-3, axis=1) >= 8
-        # too few nodes on the density: the parabola through its peak in y
-        coarse = np.flatnonzero(~resolved)
-        fitted = np.zeros(act.size, dtype=bool)
-        if coarse.size:
-            dens = log_w[coarse] + lp[coarse] - log_jt - np.log(s[act][coarse])[:, None]
-            pc, ps, ok = _parabola_peak(y[coarse], np.where(np.isfinite(dens), dens, -np.inf))
-            c_new[coarse[ok]], s_new[coarse[ok]] = pc[ok], ps[ok]
-            fitted[coarse[ok]] = True
-        # the density is narrow compared with the grid: shrink around the best node
-        narrow = ((np.sum(w > 0, axis=1) < 5) | (s_new == 0.0)) & ~fitted
-        best = y[np.arange(act.size), np.argmax(w, axis=1)]
-        c_new = np.where(narrow, best, c_new)
-        s_new = np.where(narrow, s[act] / 8.0, s_new)
-        ratio = s_new / s[act]
+        inside = np.sum((y > q25[:, None]) & (y < q75[:, None]), axis=1)
+        resolved = (np.sum(w > 1e-3, axis=1) >= 8) & (inside >= 2)
+        if not np.all(resolved):
+            r = np.flatnonzero(~resolved)
+            dens = total[r] - log_jt - np.log(sa[r])[:, None]  # log-density in y
+            c_new[r], s_new[r] = _coarse_guess(y[r], w[r], dens, sa[r], c_new[r], s_new[r])
+        ratio = s_new / sa
         done[act] = (
-            resolved
-            & ~narrow
-            & (np.abs(c_new - c[act]) < 0.1 * s_new)
-            & (ratio > 0.8)
-            & (ratio < 1.25)
+            resolved & (np.abs(c_new - ca) < 0.25 * s_new) & (ratio > 0.7) & (ratio < 1.0 / 0.7)
         )
         c[act], s[act] = c_new, s_new
     return c, s, done
+
+
+def _coarse_guess(y, w, dens, s, c_q, s_q):
+    """Next centre and scale for rows whose density falls between a few nodes of the
+    search rule (scale ``s``): the parabola through the peak of the log-density
+    ``dens``; failing that, when the density is narrow (fewer than 5 nodes carry
+    weight), the best node and ``s/8``; else the quartile estimates ``c_q``, ``s_q``."""
+    pc, ps, ok = _parabola_peak(y, np.where(np.isfinite(dens), dens, -np.inf))
+    significant = np.sum(w > _EXP_DROP * np.max(w, axis=1, keepdims=True), axis=1)
+    narrow = ~ok & ((significant < 5) | (s_q == 0.0))
+    best = y[np.arange(y.shape[0]), np.argmax(w, axis=1)]
+    c_new = np.where(ok, pc, np.where(narrow, best, c_q))
+    s_new = np.where(ok, ps, np.where(narrow, s / 8.0, s_q))
+    return c_new, s_new
 
 
 def continuous_expectations(
