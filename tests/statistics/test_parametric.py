@@ -246,3 +246,24 @@ def test_infinite_score_at_the_nodes_is_an_error():
         fam.fisher_outer([0.5, 1.0])
     with pytest.raises(ValueError, match="not finite"):
         fam.christoffel([0.5, 1.0])
+
+
+def test_log_prob_taking_one_parameter_vector_only():
+    # t[0:1].sum() collapses a tiled (dim, n) or (n, dim) parameter array, so the
+    # family cannot batch log_prob over nodes; the per-node derivatives then come
+    # from one forward-mode (jet) pass per point rather than one autograd pass per node
+    def log_prob(x, t):
+        mu = anp.sum(t[0:1])
+        return -0.5 * np.log(2 * np.pi) - anp.log(t[1]) - 0.5 * ((x - mu) / t[1]) ** 2
+
+    fam = ig.ParametricFamily(log_prob, 2, "real", bounds=[(None, None), (0, None)])
+    thetas = np.array([[0.3, 1.2], [-4.0, 0.05], [10.0, 7.0]])
+    normal = ig.Normal()
+    for got, expected in zip(fam.fisher(thetas), normal.fisher(thetas)):
+        assert rel_err(got, expected) < 1e-10
+    for got, expected in zip(fam.fisher_outer(thetas), normal.fisher(thetas)):
+        assert rel_err(got, expected) < 1e-8
+    for got, expected in zip(fam.christoffel(thetas), normal.christoffel(thetas)):
+        assert rel_err(got, expected) < 1e-8
+    assert fam._layout_cache is None
+    assert fam._jets is True
