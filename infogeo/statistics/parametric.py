@@ -13,11 +13,28 @@ from autograd.tracer import Box
 from .._jet import value_grad_hessian
 from .._validation import check_positive_int
 from ..exceptions import ConvergenceError
+from .cubature import VECTOR_KINDS, cubature_dim, simplex_from_logits, vector_expectations
 from .expectations import Nodes, continuous_expectations, continuous_nodes, integer_nodes
 from .manifold import StatisticalManifold, untrace
 from .support import normalize_support
 
 __all__ = ["ParametricFamily"]
+
+
+def _last_derivatives(calls, n: int):
+    """Each point's per-node scores and Hessians from the last of ``calls`` (a list of
+    ``(owner, S, H)``) that included it, ordered by owner (a point leaves the active set
+    of an adaptive rule once it has converged)."""
+    last = np.full(n, -1)
+    for c, (owner, _, _) in enumerate(calls):
+        last[owner] = c
+    picked = []
+    for c, (owner, S, H) in enumerate(calls):
+        mine = last[owner] == c
+        picked.append((owner[mine], S[mine], H[mine]))
+    owner, S, H = (np.concatenate([p[i] for p in picked]) for i in range(3))
+    order = np.argsort(owner, kind="stable")
+    return S[order], H[order]
 
 
 def _per_owner(values: np.ndarray, owner: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -33,18 +50,25 @@ class ParametricFamily(StatisticalManifold):
     ----------
     log_prob
         ``log_prob(x, θ)``, written with ``autograd.numpy`` / ``autograd.scipy``; it
-        receives a 1-d array of observations ``x`` and one parameter vector ``θ`` of
-        shape ``(dim,)`` and returns one value per observation.
+        receives the observations ``x`` (a 1-d array, or for vector-valued supports an
+        array of shape ``(n, d)`` with one observation per row) and one parameter
+        vector ``θ`` of shape ``(dim,)`` and returns one value per observation.
     dim
         Number of parameters.
     support
-        ``"real"``, ``"positive"``, ``"unit"`` (0, 1), ``("interval", a, b)``,
-        ``("integers", low, high)`` (``high`` may be ``None``), ``("finite", values)``
-        or ``("sampled", n)`` (Monte Carlo with ``n`` draws of ``sample``).
+        Scalar observations: ``"real"``, ``"positive"``, ``"unit"`` (0, 1),
+        ``("interval", a, b)``, ``("integers", low, high)`` (``high`` may be ``None``),
+        ``("finite", values)``. Vector-valued observations: ``("vector", d)`` (``x ∈ ℝᵈ``)
+        or ``("simplex", k)`` (``k ≥ 2`` positive entries summing to 1), by deterministic
+        cubature (:mod:`~infogeo.statistics.cubature`, practical up to about 4
+        dimensions: ``d`` or ``k − 1``). Any observations: ``("sampled", n)`` (Monte Carlo
+        with ``n`` draws of ``sample``).
     bounds
         Optional ``(low, high)`` per parameter (the parameter domain).
     sample
-        ``sample(θ, size, rng)`` drawing observations; required for ``("sampled", n)``.
+        ``sample(θ, size, rng)`` drawing observations (one scalar, or one array of shape
+        ``(d,)`` for vector-valued supports, when ``size`` is ``None``); required for
+        ``("sampled", n)``.
     names
         Optional parameter names (used in messages).
 
@@ -73,6 +97,11 @@ class ParametricFamily(StatisticalManifold):
     seed: int = 0
     #: points per vectorized metric computation (bounds memory: a few hundred nodes each)
     batch_chunk: int = 1024
+    #: relative tolerance of the cubature on vector-valued supports (see
+    #: :func:`~infogeo.statistics.cubature.vector_expectations`)
+    cubature_rtol: float = 1e-11
+    #: node budget per point of the cubature on vector-valued supports
+    cubature_max_nodes: int = 300_000
 
     def __init__(
         self,
@@ -91,11 +120,12 @@ class ParametricFamily(StatisticalManifold):
             raise TypeError(f"sample must be a callable (theta, size, rng), got {sample!r}")
         dim = check_positive_int(dim, "dim")
         self.support = normalize_support(support)
-        if self.support[0] in ("simplex", "vector"):
+        if self.support[0] == "simplex" and self.support[1] < 2:
             raise ValueError(
-                "ParametricFamily supports scalar observations; use ('sampled', n) for "
-                "vector-valued ones"
+                f"support ('simplex', k) needs k >= 2 entries, got k = {self.support[1]}"
             )
+        if self.support[0] in VECTOR_KINDS:
+            self.event_shape = (self.support[1],)
         if self.support[0] == "sampled" and sample is None:
             raise ValueError("support ('sampled', n) needs a sample(theta, size, rng) function")
         if names is not None:
@@ -119,13 +149,16 @@ class ParametricFamily(StatisticalManifold):
         return super().check_data(x, name)
 
     def _log_prob(self, x, theta):
-        """Broadcast ``x`` (any shape) against ``θ`` (``(dim,)`` or batched)."""
+        """Broadcast ``x`` (any shape; ``(..., d)`` for vector-valued supports) against
+        ``θ`` (``(dim,)`` or batched)."""
         theta_shape = untrace(theta).shape
+        event = self.event_shape
+        x_batch = np.shape(x)[: np.ndim(x) - len(event)]
         if len(theta_shape) == 1:
-            flat = anp.reshape(x, (-1,)) if np.ndim(x) else anp.reshape(x, (1,))
-            return anp.reshape(self._user_log_prob(flat, theta), np.shape(x))
-        batch = np.broadcast_shapes(np.shape(x), theta_shape[:-1])
-        xb = np.broadcast_to(x, batch)
+            flat = anp.reshape(x, (-1, *event)) if np.ndim(x) else anp.reshape(x, (1,))
+            return anp.reshape(self._user_log_prob(flat, theta), x_batch)
+        batch = np.broadcast_shapes(x_batch, theta_shape[:-1])
+        xb = np.broadcast_to(x, (*batch, *event))
         tb = theta if isinstance(theta, Box) else np.broadcast_to(theta, (*batch, self.dim))
         out = [self._user_log_prob(xb[idx][None], tb[idx])[0] for idx in np.ndindex(*batch)]
         return anp.reshape(anp.stack(out), batch)
@@ -134,9 +167,16 @@ class ParametricFamily(StatisticalManifold):
         if self._user_sample is None:
             raise NotImplementedError("this ParametricFamily was built without sample")
         batch = theta.shape[:-1]
-        out = np.empty(batch)
+        event = self.event_shape
+        out = np.empty((*batch, *event))
         for idx in np.ndindex(*batch):
-            out[idx] = np.asarray(self._user_sample(theta[idx], None, rng), dtype=float)
+            draw = np.asarray(self._user_sample(theta[idx], None, rng), dtype=float)
+            if draw.shape != event:
+                raise ValueError(
+                    f"sample(theta, None, rng) must return one observation of shape {event}, "
+                    f"got shape {draw.shape}"
+                )
+            out[idx] = draw
         return out
 
     # ------------------------------------------------------------------ expectations
@@ -157,6 +197,8 @@ class ParametricFamily(StatisticalManifold):
             x = np.asarray(self._user_sample(theta0, self.support[1], rng), dtype=float)
             with np.errstate(all="ignore"):
                 nodes = Nodes(x, -lp(x))
+        elif kind in VECTOR_KINDS:
+            return self._vector_nodes(theta0)
         elif self._layout(self._probe_x(), theta0) is not None:
             _, (x, _, w, log_w) = self._continuous(theta0[None])
             return Nodes(x, log_w), w
@@ -192,6 +234,107 @@ class ParametricFamily(StatisticalManifold):
             raise ValueError("log_prob is -inf on the whole support")
         kept, w = nodes.prune(log_p)
         return kept, w
+
+    def _vector_nodes(self, theta0: np.ndarray) -> tuple[Nodes, np.ndarray]:
+        """Cubature nodes and normalized weights of ``p(·|θ₀)`` on a vector-valued support
+        (all nodes in one ``log_prob`` call per step; the Hessians of the convergence test
+        per node when ``log_prob`` takes one parameter vector per node, else by one
+        autograd Hessian of the weighted sum per weight set)."""
+        if self._layout(self._probe_x(), theta0) is not None:
+            _, (x, _, w, log_w) = self._cubature(theta0[None])
+            return Nodes(x, log_w), w
+
+        def lp(x, owner):
+            return self._user_log_prob(x, theta0)
+
+        def sums(x, owner, W):
+            nodes = Nodes(x, np.zeros(x.shape[0]))
+            return np.stack([self._neg_hessian(nodes, W[i], theta0) for i in range(2)])[:, None]
+
+        _, start, (x, _, w, log_w) = self._vector_expectations(lp, sums, 1)
+        self._cubature_start = start
+        return Nodes(x, log_w), w
+
+    def _vector_expectations(self, lp, integrand, n: int):
+        """:func:`~infogeo.statistics.cubature.vector_expectations` on this support, warm
+        started from the previous call."""
+        return vector_expectations(
+            lp,
+            self.support[0],
+            self.support[1],
+            integrand,
+            n,
+            rtol=self.cubature_rtol,
+            max_nodes=self.cubature_max_nodes,
+            start=getattr(self, "_cubature_start", None),
+        )
+
+    def _cubature(self, thetas: np.ndarray, keep_derivatives: bool = False):
+        """:meth:`_continuous` for vector-valued supports: Fisher matrices of the rows of
+        ``thetas``, the final nodes ``(x, owner, w, log_w)`` and, with
+        ``keep_derivatives``, the per-node scores and Hessians at those nodes. The
+        cubature converges on both forms, ``−E[∇² log p]`` and ``E[s sᵀ]``."""
+        calls = []
+
+        def lp(x, owner):
+            return self._user_log_prob(x, self._tiled(thetas[owner]))
+
+        def sums(x, owner, W):
+            S, H = self._row_derivatives(x, thetas[owner], hessian=True)
+            if keep_derivatives:
+                calls.append((owner, S, H))
+            neg_h = _per_owner(W[:, :, None, None] * -H, owner, axis=1)
+            outer = _per_owner(W[:, :, None, None] * (S[:, :, None] * S[:, None, :]), owner, axis=1)
+            return np.stack([neg_h, outer], axis=2)
+
+        value, start, nodes = self._vector_expectations(lp, sums, thetas.shape[0])
+        # warm start for the next call (geodesic solvers call at nearby points)
+        self._cubature_start = start
+        if not keep_derivatives:
+            return value[:, 0], nodes
+        S, H = _last_derivatives(calls, thetas.shape[0])
+        return value[:, 0], nodes, S, H
+
+    def _row_derivatives(self, x: np.ndarray, theta_rows: np.ndarray, hessian: bool):
+        """:meth:`_tiled_derivatives` for observations that are rows of ``x`` (shape
+        ``(n, d)``): scores ``S[m, a]`` and Hessians ``H[m, a, b]`` of
+        ``log p(x_m|θ_m)``, from one traced gradient of ``Σ_m log p(x_m|θ_m)`` and ``dim``
+        backward passes through it."""
+        if np.ndim(x) == 1:
+            return self._tiled_derivatives(x, theta_rows, hessian)
+        first = self._layout_cache == "first"
+        T = self._tiled(theta_rows)
+        n = x.shape[0]
+
+        def total(T):
+            return anp.sum(self._user_log_prob(x, T))
+
+        def as_rows(G):
+            return np.asarray(G, dtype=float).T if first else np.asarray(G, dtype=float)
+
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Output seems independent of input")
+            grad = autograd.elementwise_grad(total)
+            H = None
+            if not hessian:
+                S = as_rows(grad(T))
+            else:
+                vjp, G = autograd.make_vjp(grad)(T)
+                S = as_rows(G)
+                H = np.empty((n, self.dim, self.dim))
+                for a in range(self.dim):
+                    e = np.zeros(T.shape)
+                    if first:
+                        e[a] = 1.0
+                    else:
+                        e[:, a] = 1.0
+                    H[:, a, :] = as_rows(vjp(e))
+        if not np.all(np.isfinite(S)) or (H is not None and not np.all(np.isfinite(H))):
+            raise ValueError(
+                "the score or Hessian of log_prob is not finite at some node carrying "
+                "weight; the Fisher information is undefined there"
+            )
+        return S, H
 
     def _neg_hessian(self, nodes: Nodes, w: np.ndarray, theta):
         """``−Σᵢ wᵢ ∇²_θ log p(xᵢ|θ)`` (weights fixed)."""
@@ -248,6 +391,10 @@ class ParametricFamily(StatisticalManifold):
             return float(self.support[1]) + np.arange(4.0)
         if kind == "sampled":
             return np.linspace(-1.0, 1.0, 4)
+        if kind in VECTOR_KINDS:
+            m = cubature_dim(self.support)
+            y = np.random.default_rng(0).uniform(-1.0, 1.0, (4, m))
+            return y if kind == "vector" else simplex_from_logits(y)[0]
         a, b = self.support[1], self.support[2]
         if np.isinf(a) and np.isinf(b):
             return np.linspace(-1.0, 1.0, 4)
@@ -388,6 +535,8 @@ class ParametricFamily(StatisticalManifold):
         autograd passes, and the weighted sums per point in numpy."""
         if self.support[0] == "interval":
             return self._continuous(thetas)[0]
+        if self.support[0] in VECTOR_KINDS:
+            return self._cubature(thetas)[0]
         x, owner, w = self._batch_nodes(thetas)
         return _per_owner(w[:, None, None] * self._node_neg_hessians(x, thetas[owner]), owner)
 
@@ -397,12 +546,14 @@ class ParametricFamily(StatisticalManifold):
         sums / Monte Carlo nodes point by point (numpy) otherwise."""
         if self.support[0] == "interval":
             return self._continuous(thetas)[1][:3]
+        if self.support[0] in VECTOR_KINDS:
+            return self._cubature(thetas)[1][:3]
         xs, ws = [], []
         for t in thetas:
             nodes, w = self._nodes(t)
             xs.append(nodes.x)
             ws.append(w)
-        owner = np.repeat(np.arange(thetas.shape[0]), [x.size for x in xs])
+        owner = np.repeat(np.arange(thetas.shape[0]), [x.shape[0] for x in xs])
         return np.concatenate(xs), owner, np.concatenate(ws)
 
     def _weighted_neg_hessians(self, x, owner, W, thetas):
@@ -418,6 +569,9 @@ class ParametricFamily(StatisticalManifold):
         certify its convergence (not recomputed)."""
         if self.support[0] == "interval":
             _, (x, owner, w, _), S, H = self._continuous(thetas, keep_derivatives=True)
+            return x, owner, w, S, H if hessian else None
+        if self.support[0] in VECTOR_KINDS:
+            _, (x, owner, w, _), S, H = self._cubature(thetas, keep_derivatives=True)
             return x, owner, w, S, H if hessian else None
         x, owner, w = self._batch_nodes(thetas)
         S, H = self._tiled_derivatives(x, thetas[owner], hessian)
@@ -485,16 +639,18 @@ class ParametricFamily(StatisticalManifold):
         """Whether ``log_prob`` takes one parameter vector per node (see above)."""
         if getattr(self, "_layout_cache", "unset") != "unset":
             return self._layout_cache
-        probe = np.resize(x, self.dim + 2)  # not square, so the two layouts differ
+        # dim + 2 observations (rows for vector-valued ones): not square, so the two
+        # layouts differ
+        probe = x[np.arange(self.dim + 2) % x.shape[0]]
         # distinct parameters per node and coordinate, so that a layout that silently
         # mixes or reuses copies fails
-        wiggle = np.random.default_rng(0).uniform(-1e-4, 1e-4, (probe.size, self.dim))
+        wiggle = np.random.default_rng(0).uniform(-1e-4, 1e-4, (probe.shape[0], self.dim))
         thetas = theta * (1.0 + wiggle) + 1e-3 * wiggle
         with np.errstate(all="ignore"):  # NaN compares equal below
             ref = np.array(
                 [
                     float(np.asarray(self._user_log_prob(probe[i : i + 1], thetas[i]))[0])
-                    for i in range(probe.size)
+                    for i in range(probe.shape[0])
                 ]
             )
         found = None
