@@ -273,6 +273,12 @@ _FACE_CACHE: dict[int, np.ndarray] = {}
 _CUBE_CACHE: dict[int, np.ndarray] = {}
 
 
+def _search_grid(m: int) -> np.ndarray:
+    """The multi-indices ``{−6, …, 6}ᵐ`` of the search grid (and of the first level)."""
+    k = np.arange(-_K_SEARCH, _K_SEARCH + 1, dtype=np.int64)
+    return np.stack(np.meshgrid(*([k] * m), indexing="ij"), -1).reshape(-1, m)
+
+
 def _face(m: int) -> np.ndarray:
     """The ``2m`` offsets ``±eⱼ``."""
     if m not in _FACE_CACHE:
@@ -421,17 +427,16 @@ def _search(ev: _Evaluator, starts: dict[int, tuple], steps: int):
     and the search starts over once in that order."""
     m = ev.m
     level = _Level(_H0, de=True)
-    K = np.array(
-        list(itertools.product(range(-_K_SEARCH, _K_SEARCH + 1), repeat=m)), dtype=np.int64
-    )
-    if K.shape[0] > ev.max_nodes:
+    n_grid = (2 * _K_SEARCH + 1) ** m
+    if n_grid > ev.max_nodes:
         raise ConvergenceError(
             f"the cubature over {m} dimensions would need more than {ev.max_nodes} nodes "
-            f"(its coarsest grid has {K.shape[0]}): deterministic cubature is practical up to "
+            f"(its coarsest grid has {n_grid}): deterministic cubature is practical up to "
             "about 4 dimensions; use support ('sampled', n) with a sample function",
             residual=None,
             tolerance=None,
         )
+    K = _search_grid(m)
     state = {
         i: (np.asarray(c, float), np.asarray(L, float), order, False, False)
         for i, (c, L, order) in starts.items()
@@ -531,9 +536,7 @@ def vector_expectations(
     values: list = [None] * n
     final: list = [None] * n
     clouds = {i: _Cloud(*found[i][:3]) for i in ids}
-    grid = np.array(
-        list(itertools.product(range(-_K_SEARCH, _K_SEARCH + 1), repeat=m)), dtype=np.int64
-    )
+    grid = _search_grid(m)
     change = np.nan
     level = None
     for lev in range(max_level + 1):

@@ -230,9 +230,10 @@ def _centre_scale(log_prob, a, b, c, s, owner):
     of the mapped variable, robust to heavy tails (a Cauchy density has no variance).
 
     A row settles when the rule resolves its density (at least 8 nodes carry more than
-    1e-3 of the mass and 2 lie between its quartiles) and the centre and scale have reached their fixed point (moved by
-    less than 0.25 scale and a factor 1/0.7; a looser test lets heavy tails, which put
-    weight on many far nodes, settle on a scale the refinement cannot recover from).
+    1e-3 of the mass and 2 lie between its quartiles) and the centre and scale have
+    reached their fixed point (moved by less than 0.25 scale and a factor 1/0.7; a
+    looser test lets heavy tails, which put weight on many far nodes, settle on a scale
+    the refinement cannot recover from).
     Where the density falls between a few nodes, the quartiles are unreliable and the
     next guess is the parabola through the peak of the log-density in ``y``
     (:func:`_parabola_peak`), exact for a normal density. Returns ``c``, ``s`` and

@@ -99,7 +99,7 @@ class ParametricFamily(StatisticalManifold):
     batch_chunk: int = 1024
     #: relative tolerance of the cubature on vector-valued supports (see
     #: :func:`~infogeo.statistics.cubature.vector_expectations`)
-    cubature_rtol: float = 1e-11
+    cubature_rtol: float = 1e-9
     #: node budget per point of the cubature on vector-valued supports
     cubature_max_nodes: int = 300_000
 
@@ -273,68 +273,27 @@ class ParametricFamily(StatisticalManifold):
         """:meth:`_continuous` for vector-valued supports: Fisher matrices of the rows of
         ``thetas``, the final nodes ``(x, owner, w, log_w)`` and, with
         ``keep_derivatives``, the per-node scores and Hessians at those nodes. The
-        cubature converges on both forms, ``−E[∇² log p]`` and ``E[s sᵀ]``."""
+        refinement stops when ``−E[∇² log p]`` has converged (with the mass and the
+        moments of the density, which also decide it for a Hessian that does not
+        depend on ``x``)."""
         calls = []
 
         def lp(x, owner):
             return self._user_log_prob(x, self._tiled(thetas[owner]))
 
         def sums(x, owner, W):
-            S, H = self._row_derivatives(x, thetas[owner], hessian=True)
+            S, H = self._tiled_derivatives(x, thetas[owner], hessian=True)
             if keep_derivatives:
                 calls.append((owner, S, H))
-            neg_h = _per_owner(W[:, :, None, None] * -H, owner, axis=1)
-            outer = _per_owner(W[:, :, None, None] * (S[:, :, None] * S[:, None, :]), owner, axis=1)
-            return np.stack([neg_h, outer], axis=2)
+            return _per_owner(W[:, :, None, None] * -H, owner, axis=1)
 
         value, start, nodes = self._vector_expectations(lp, sums, thetas.shape[0])
         # warm start for the next call (geodesic solvers call at nearby points)
         self._cubature_start = start
         if not keep_derivatives:
-            return value[:, 0], nodes
+            return value, nodes
         S, H = _last_derivatives(calls, thetas.shape[0])
-        return value[:, 0], nodes, S, H
-
-    def _row_derivatives(self, x: np.ndarray, theta_rows: np.ndarray, hessian: bool):
-        """:meth:`_tiled_derivatives` for observations that are rows of ``x`` (shape
-        ``(n, d)``): scores ``S[m, a]`` and Hessians ``H[m, a, b]`` of
-        ``log p(x_m|θ_m)``, from one traced gradient of ``Σ_m log p(x_m|θ_m)`` and ``dim``
-        backward passes through it."""
-        if np.ndim(x) == 1:
-            return self._tiled_derivatives(x, theta_rows, hessian)
-        first = self._layout_cache == "first"
-        T = self._tiled(theta_rows)
-        n = x.shape[0]
-
-        def total(T):
-            return anp.sum(self._user_log_prob(x, T))
-
-        def as_rows(G):
-            return np.asarray(G, dtype=float).T if first else np.asarray(G, dtype=float)
-
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "Output seems independent of input")
-            grad = autograd.elementwise_grad(total)
-            H = None
-            if not hessian:
-                S = as_rows(grad(T))
-            else:
-                vjp, G = autograd.make_vjp(grad)(T)
-                S = as_rows(G)
-                H = np.empty((n, self.dim, self.dim))
-                for a in range(self.dim):
-                    e = np.zeros(T.shape)
-                    if first:
-                        e[a] = 1.0
-                    else:
-                        e[:, a] = 1.0
-                    H[:, a, :] = as_rows(vjp(e))
-        if not np.all(np.isfinite(S)) or (H is not None and not np.all(np.isfinite(H))):
-            raise ValueError(
-                "the score or Hessian of log_prob is not finite at some node carrying "
-                "weight; the Fisher information is undefined there"
-            )
-        return S, H
+        return value, nodes, S, H
 
     def _neg_hessian(self, nodes: Nodes, w: np.ndarray, theta):
         """``−Σᵢ wᵢ ∇²_θ log p(xᵢ|θ)`` (weights fixed)."""
@@ -467,17 +426,42 @@ class ParametricFamily(StatisticalManifold):
         return S, H
 
     def _reverse_point_derivatives(self, x: np.ndarray, theta: np.ndarray):
-        """Per-node scores and Hessians at one ``θ`` by autograd Jacobians (one backward
-        pass per node; for a ``log_prob`` that takes neither tiled layout)."""
+        """Per-node scores and Hessians at one ``θ`` by autograd, for a ``log_prob`` that
+        takes neither tiled layout and does not run on jets.
+
+        Forward mode first: column ``a`` of the scores is the directional derivative
+        along ``e_a`` and ``H[:, a, b]`` that of column ``a`` along ``e_b``, so
+        ``dim (dim + 3) / 2`` passes over all nodes at once. Where a primitive has no
+        forward rule in autograd (``gammaln``, for one), reverse-mode Jacobians: one
+        backward pass per node.
+        """
+        E = np.eye(self.dim)
+        n = x.shape[0]
 
         def lp(u):
             return self._user_log_prob(x, u)
 
+        def along(a):
+            return lambda u: autograd.make_jvp(lp)(u)(E[a])[1]
+
+        def column(f):
+            return np.broadcast_to(np.asarray(f, dtype=float), (n,))
+
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Output seems independent of input")
-            S = np.asarray(autograd.jacobian(lp)(theta), dtype=float)
-            H = np.asarray(autograd.jacobian(autograd.jacobian(lp))(theta), dtype=float)
-        return S.reshape(x.shape[0], self.dim), H.reshape(x.shape[0], self.dim, self.dim)
+            try:
+                S = np.empty((n, self.dim))
+                H = np.empty((n, self.dim, self.dim))
+                for a in range(self.dim):
+                    S[:, a] = column(along(a)(theta))
+                    for b in range(a, self.dim):
+                        H[:, a, b] = H[:, b, a] = column(
+                            autograd.make_jvp(along(a))(theta)(E[b])[1]
+                        )
+            except NotImplementedError:
+                S = np.asarray(autograd.jacobian(lp)(theta), dtype=float)
+                H = np.asarray(autograd.jacobian(autograd.jacobian(lp))(theta), dtype=float)
+        return S.reshape(n, self.dim), H.reshape(n, self.dim, self.dim)
 
     #: nodes on which the jets are checked against autograd before they are trusted
     _jet_check_nodes: int = 6
@@ -516,7 +500,7 @@ class ParametricFamily(StatisticalManifold):
             return None
         if state is None:
             k = min(self._jet_check_nodes, x.shape[0])
-            if one or layout is None:
+            if layout is None:
                 S_ref, H_ref = self._reverse_point_derivatives(x[:k], theta_rows[0])
             else:
                 S_ref, H_ref = self._reverse_tiled_derivatives(x[:k], theta_rows[:k], True)
@@ -607,18 +591,8 @@ class ParametricFamily(StatisticalManifold):
         self._centre_scale = (float(centre_scale[-1, 0]), float(centre_scale[-1, 1]))
         if not keep_derivatives:
             return value, nodes
-        # each point's final nodes are its rows, in order, in the last evaluation that
-        # included it (a point leaves the active set once it has converged)
-        last = np.full(thetas.shape[0], -1)
-        for c, (owner, _, _) in enumerate(calls):
-            last[owner] = c
-        picked = []
-        for c, (owner, S, H) in enumerate(calls):
-            mine = last[owner] == c
-            picked.append((owner[mine], S[mine], H[mine]))
-        owner, S, H = (np.concatenate([p[i] for p in picked]) for i in range(3))
-        order = np.argsort(owner, kind="stable")
-        return value, nodes, S[order], H[order]
+        S, H = _last_derivatives(calls, thetas.shape[0])
+        return value, nodes, S, H
 
     def _node_derivatives(self, x: np.ndarray, theta: np.ndarray, hessian: bool):
         """Per-node scores ``S[m, a] = ∂ₐ log p(x_m|θ)`` and (optionally) Hessians

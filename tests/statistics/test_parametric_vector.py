@@ -72,7 +72,15 @@ def test_multivariate_normal_fisher_and_outer_form(d):
 
 
 @pytest.mark.parametrize(
-    "alpha", [[0.4, 0.7, 2.5], [0.4, 0.7, 30.0], [30.0, 40.0, 25.0, 35.0], [1.0, 1.0, 1.0, 1.0]]
+    "alpha",
+    [
+        [0.4, 0.7, 2.5],
+        [0.4, 0.7, 30.0],
+        [30.0, 40.0, 25.0, 35.0],
+        [1.0, 1.0, 1.0, 1.0],
+        [0.4, 0.7, 2.5, 3.0],
+        [0.4, 0.7, 2.5, 30.0],
+    ],
 )
 def test_dirichlet_fisher_outer_form_and_kl(alpha):
     alpha = np.array(alpha)
