@@ -267,3 +267,23 @@ def test_log_prob_taking_one_parameter_vector_only():
         assert rel_err(got, expected) < 1e-8
     assert fam._layout_cache is None
     assert fam._jets is True
+
+
+def test_log_prob_neither_tiled_nor_jets_uses_autograd_forward_mode():
+    # anp.stack has no jet rule and t[0:1].sum() rules out the tiled layouts: the
+    # per-node derivatives come from autograd's forward mode (dim (dim + 3) / 2 passes)
+    def log_prob(x, t):
+        s = anp.stack([anp.sum(t[0:1]), t[1]])
+        return -0.5 * np.log(2 * np.pi) - anp.log(s[1]) - 0.5 * ((x - s[0]) / s[1]) ** 2
+
+    fam = ig.ParametricFamily(log_prob, 2, "real", bounds=[(None, None), (0, None)])
+    thetas = np.array([[0.3, 1.2], [-4.0, 0.05]])
+    normal = ig.Normal()
+    for got, expected in zip(fam.fisher(thetas), normal.fisher(thetas)):
+        assert rel_err(got, expected) < 1e-10
+    for got, expected in zip(fam.christoffel(thetas), normal.christoffel(thetas)):
+        assert rel_err(got, expected) < 1e-8
+    for got, expected in zip(fam.fisher_outer(thetas), normal.fisher(thetas)):
+        assert rel_err(got, expected) < 1e-8
+    assert fam._layout_cache is None
+    assert fam._jets is False
