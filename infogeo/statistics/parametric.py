@@ -199,7 +199,7 @@ class ParametricFamily(StatisticalManifold):
                 nodes = Nodes(x, -lp(x))
         elif kind in VECTOR_KINDS:
             return self._vector_nodes(theta0)
-        elif self._layout(self._probe_x(), theta0) is not None:
+        elif self._batched_layout(theta0) is not None:
             _, (x, _, w, log_w) = self._continuous(theta0[None])
             return Nodes(x, log_w), w
         else:
@@ -240,7 +240,7 @@ class ParametricFamily(StatisticalManifold):
         (all nodes in one ``log_prob`` call per step; the Hessians of the convergence test
         per node when ``log_prob`` takes one parameter vector per node, else by one
         autograd Hessian of the weighted sum per weight set)."""
-        if self._layout(self._probe_x(), theta0) is not None:
+        if self._batched_layout(theta0) is not None:
             _, (x, _, w, log_w) = self._cubature(theta0[None])
             return Nodes(x, log_w), w
 
@@ -331,7 +331,7 @@ class ParametricFamily(StatisticalManifold):
             flat = np.asarray(theta, dtype=float).reshape(-1, self.dim)
             if flat.shape[0] == 0:
                 return np.zeros((*batch, self.dim, self.dim))
-            if self._layout(self._probe_x(), flat[0]) is not None:
+            if self._batched_layout(flat[0]) is not None:
                 step = self.batch_chunk
                 out = [self._fisher_batch(flat[i : i + step]) for i in range(0, len(flat), step)]
                 return np.concatenate(out).reshape(*batch, self.dim, self.dim)
@@ -341,15 +341,23 @@ class ParametricFamily(StatisticalManifold):
         out = [self._fisher_one(flat[i]) for i in range(flat.shape[0])]
         return anp.reshape(anp.stack(out), (*batch, self.dim, self.dim))
 
-    def _probe_x(self) -> np.ndarray:
+    def _batched_layout(self, theta: np.ndarray) -> str | None:
+        """:meth:`_layout`, probed (once) on a few observations of ``p(·|θ)``."""
+        cached = getattr(self, "_layout_cache", "unset")
+        if cached != "unset":
+            return cached
+        return self._layout(self._probe_x(theta), theta)
+
+    def _probe_x(self, theta: np.ndarray) -> np.ndarray:
         """A few points inside the support (to probe how ``log_prob`` takes ``θ``)."""
         kind = self.support[0]
         if kind == "finite":
             return np.asarray(self.support[1], dtype=float)
         if kind == "integers":
             return float(self.support[1]) + np.arange(4.0)
-        if kind == "sampled":
-            return np.linspace(-1.0, 1.0, 4)
+        if kind == "sampled":  # a few draws (scalars, or rows for vector observations)
+            rng = np.random.default_rng(self.seed)
+            return np.asarray(self._user_sample(theta, 4, rng), dtype=float)
         if kind in VECTOR_KINDS:
             m = cubature_dim(self.support)
             y = np.random.default_rng(0).uniform(-1.0, 1.0, (4, m))
@@ -650,7 +658,7 @@ class ParametricFamily(StatisticalManifold):
         p = self.check_point(p)
         flat = p.reshape(-1, self.dim)
         n = self.dim
-        if flat.shape[0] and self._layout(self._probe_x(), flat[0]) is not None:
+        if flat.shape[0] and self._batched_layout(flat[0]) is not None:
             _, owner, w, S, H = self._batch_derivatives(flat, hessian=True)
             F = -_per_owner(w[:, None, None] * H, owner)
             lij = np.einsum("mij,ml->mlij", H + 0.5 * S[:, :, None] * S[:, None, :], S)
@@ -678,7 +686,7 @@ class ParametricFamily(StatisticalManifold):
         family."""
         theta = self.check_point(theta, "theta")
         flat = theta.reshape(-1, self.dim)
-        if flat.shape[0] and self._layout(self._probe_x(), flat[0]) is not None:
+        if flat.shape[0] and self._batched_layout(flat[0]) is not None:
             _, owner, w, S, _ = self._batch_derivatives(flat, hessian=False)
             out = _per_owner(w[:, None, None] * S[:, :, None] * S[:, None, :], owner)
             return out.reshape(*theta.shape[:-1], self.dim, self.dim)
@@ -694,7 +702,7 @@ class ParametricFamily(StatisticalManifold):
         a = np.broadcast_to(t1, (*batch, self.dim))
         b = np.broadcast_to(t2, (*batch, self.dim))
         fa, fb = a.reshape(-1, self.dim), b.reshape(-1, self.dim)
-        if fa.shape[0] and self._layout(self._probe_x(), fa[0]) is not None:
+        if fa.shape[0] and self._batched_layout(fa[0]) is not None:
             # all pairs at once: nodes of every p(·|θ₁), log-ratios in two calls
             x, owner, w = self._batch_nodes(fa)
             with np.errstate(all="ignore"):
