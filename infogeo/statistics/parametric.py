@@ -20,6 +20,9 @@ from .support import normalize_support
 
 __all__ = ["ParametricFamily"]
 
+#: supports whose expectations come from an adaptive rule certified by refinement
+_CERTIFIED = ("interval", *VECTOR_KINDS)
+
 
 def _last_derivatives(calls, n: int):
     """Each point's per-node scores and Hessians from the last of ``calls`` (a list of
@@ -200,7 +203,7 @@ class ParametricFamily(StatisticalManifold):
         elif kind in VECTOR_KINDS:
             return self._vector_nodes(theta0)
         elif self._batched_layout(theta0) is not None:
-            _, (x, _, w, log_w) = self._continuous(theta0[None])
+            _, (x, _, w, log_w) = self._certified(theta0[None])
             return Nodes(x, log_w), w
         else:
             a, b = self.support[1], self.support[2]
@@ -241,7 +244,7 @@ class ParametricFamily(StatisticalManifold):
         per node when ``log_prob`` takes one parameter vector per node, else by one
         autograd Hessian of the weighted sum per weight set)."""
         if self._batched_layout(theta0) is not None:
-            _, (x, _, w, log_w) = self._cubature(theta0[None])
+            _, (x, _, w, log_w) = self._certified(theta0[None])
             return Nodes(x, log_w), w
 
         def lp(x, owner):
@@ -268,32 +271,6 @@ class ParametricFamily(StatisticalManifold):
             max_nodes=self.cubature_max_nodes,
             start=getattr(self, "_cubature_start", None),
         )
-
-    def _cubature(self, thetas: np.ndarray, keep_derivatives: bool = False):
-        """:meth:`_continuous` for vector-valued supports: Fisher matrices of the rows of
-        ``thetas``, the final nodes ``(x, owner, w, log_w)`` and, with
-        ``keep_derivatives``, the per-node scores and Hessians at those nodes. The
-        refinement stops when ``−E[∇² log p]`` has converged (with the mass and the
-        moments of the density, which also decide it for a Hessian that does not
-        depend on ``x``)."""
-        calls = []
-
-        def lp(x, owner):
-            return self._user_log_prob(x, self._tiled(thetas[owner]))
-
-        def sums(x, owner, W):
-            S, H = self._tiled_derivatives(x, thetas[owner], hessian=True)
-            if keep_derivatives:
-                calls.append((owner, S, H))
-            return _per_owner(W[:, :, None, None] * -H, owner, axis=1)
-
-        value, start, nodes = self._vector_expectations(lp, sums, thetas.shape[0])
-        # warm start for the next call (geodesic solvers call at nearby points)
-        self._cubature_start = start
-        if not keep_derivatives:
-            return value, nodes
-        S, H = _last_derivatives(calls, thetas.shape[0])
-        return value, nodes, S, H
 
     def _neg_hessian(self, nodes: Nodes, w: np.ndarray, theta):
         """``−Σᵢ wᵢ ∇²_θ log p(xᵢ|θ)`` (weights fixed)."""
@@ -525,10 +502,8 @@ class ParametricFamily(StatisticalManifold):
         one vectorized computation: ``log_prob`` is evaluated at the nodes of every
         point in one call per refinement step, the per-node Hessians in ``1 + dim``
         autograd passes, and the weighted sums per point in numpy."""
-        if self.support[0] == "interval":
-            return self._continuous(thetas)[0]
-        if self.support[0] in VECTOR_KINDS:
-            return self._cubature(thetas)[0]
+        if self.support[0] in _CERTIFIED:
+            return self._certified(thetas)[0]
         x, owner, w = self._batch_nodes(thetas)
         return _per_owner(w[:, None, None] * self._node_neg_hessians(x, thetas[owner]), owner)
 
@@ -536,10 +511,8 @@ class ParametricFamily(StatisticalManifold):
         """Nodes ``x``, their point ``owner`` (contiguous) and normalized weights ``w``
         for every row of ``thetas``: one vectorized quadrature on continuous supports,
         sums / Monte Carlo nodes point by point (numpy) otherwise."""
-        if self.support[0] == "interval":
-            return self._continuous(thetas)[1][:3]
-        if self.support[0] in VECTOR_KINDS:
-            return self._cubature(thetas)[1][:3]
+        if self.support[0] in _CERTIFIED:
+            return self._certified(thetas)[1][:3]
         xs, ws = [], []
         for t in thetas:
             nodes, w = self._nodes(t)
@@ -559,21 +532,22 @@ class ParametricFamily(StatisticalManifold):
         per-node scores ``S`` and Hessians ``H`` (``None`` unless ``hessian``); on
         continuous supports the derivatives are those the quadrature computed to
         certify its convergence (not recomputed)."""
-        if self.support[0] == "interval":
-            _, (x, owner, w, _), S, H = self._continuous(thetas, keep_derivatives=True)
-            return x, owner, w, S, H if hessian else None
-        if self.support[0] in VECTOR_KINDS:
-            _, (x, owner, w, _), S, H = self._cubature(thetas, keep_derivatives=True)
+        if self.support[0] in _CERTIFIED:
+            _, (x, owner, w, _), S, H = self._certified(thetas, keep_derivatives=True)
             return x, owner, w, S, H if hessian else None
         x, owner, w = self._batch_nodes(thetas)
         S, H = self._tiled_derivatives(x, thetas[owner], hessian)
         return x, owner, w, S, H
 
-    def _continuous(self, thetas: np.ndarray, keep_derivatives: bool = False):
-        """Fisher matrices of the rows of ``thetas`` on a continuous support and the final
-        quadrature nodes ``(x, owner, w, log_w)`` (see
-        :func:`~infogeo.statistics.expectations.continuous_expectations`); with
-        ``keep_derivatives``, also the per-node scores and Hessians at those nodes."""
+    def _certified(self, thetas: np.ndarray, keep_derivatives: bool = False):
+        """Fisher matrices of the rows of ``thetas`` on a continuous support (interval:
+        :func:`~infogeo.statistics.expectations.continuous_expectations`; vector-valued:
+        :func:`~infogeo.statistics.cubature.vector_expectations`) and the final nodes
+        ``(x, owner, w, log_w)``; with ``keep_derivatives``, also the per-node scores and
+        Hessians at those nodes. The refinement stops when ``−E[∇² log p]`` has
+        converged, together with the mass and the moments of the density (which decide
+        it alone for a Hessian that does not depend on ``x``). Each rule is warm
+        started from the previous call (geodesic solvers call at nearby points)."""
         calls = []
 
         def lp(x, owner):
@@ -585,18 +559,22 @@ class ParametricFamily(StatisticalManifold):
                 calls.append((owner, S, H))
             return _per_owner(W[:, :, None, None] * -H, owner, axis=1)
 
-        warm = getattr(self, "_centre_scale", None)
-        value, centre_scale, nodes = continuous_expectations(
-            lp,
-            self.support[1],
-            self.support[2],
-            sums,
-            thetas.shape[0],
-            rtol=self.quad_rtol,
-            start=None if warm is None else np.array(warm, dtype=float),
-        )
-        # warm start for the next call (geodesic solvers call at nearby points)
-        self._centre_scale = (float(centre_scale[-1, 0]), float(centre_scale[-1, 1]))
+        if self.support[0] in VECTOR_KINDS:
+            value, self._cubature_start, nodes = self._vector_expectations(
+                lp, sums, thetas.shape[0]
+            )
+        else:
+            warm = getattr(self, "_centre_scale", None)
+            value, centre_scale, nodes = continuous_expectations(
+                lp,
+                self.support[1],
+                self.support[2],
+                sums,
+                thetas.shape[0],
+                rtol=self.quad_rtol,
+                start=None if warm is None else np.array(warm, dtype=float),
+            )
+            self._centre_scale = (float(centre_scale[-1, 0]), float(centre_scale[-1, 1]))
         if not keep_derivatives:
             return value, nodes
         S, H = _last_derivatives(calls, thetas.shape[0])

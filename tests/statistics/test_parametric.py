@@ -248,14 +248,30 @@ def test_infinite_score_at_the_nodes_is_an_error():
         fam.christoffel([0.5, 1.0])
 
 
-def test_log_prob_taking_one_parameter_vector_only():
+def _normal_one_vector_only(x, t):
     # t[0:1].sum() collapses a tiled (dim, n) or (n, dim) parameter array, so the
-    # family cannot batch log_prob over nodes; the per-node derivatives then come
-    # from one forward-mode (jet) pass per point rather than one autograd pass per node
-    def log_prob(x, t):
-        mu = anp.sum(t[0:1])
-        return -0.5 * np.log(2 * np.pi) - anp.log(t[1]) - 0.5 * ((x - mu) / t[1]) ** 2
+    # family cannot batch log_prob over nodes
+    mu = anp.sum(t[0:1])
+    return -0.5 * np.log(2 * np.pi) - anp.log(t[1]) - 0.5 * ((x - mu) / t[1]) ** 2
 
+
+def _normal_one_vector_only_stacked(x, t):
+    # and anp.stack has no jet rule
+    s = anp.stack([anp.sum(t[0:1]), t[1]])
+    return -0.5 * np.log(2 * np.pi) - anp.log(s[1]) - 0.5 * ((x - s[0]) / s[1]) ** 2
+
+
+@pytest.mark.parametrize(
+    "log_prob, jets",
+    [
+        # one jet pass per point gives every node's derivatives
+        (_normal_one_vector_only, True),
+        # autograd's forward mode: dim (dim + 3) / 2 passes over all nodes per point
+        (_normal_one_vector_only_stacked, False),
+    ],
+)
+def test_log_prob_taking_one_parameter_vector_only(log_prob, jets):
+    # either way, not one autograd pass per node
     fam = ig.ParametricFamily(log_prob, 2, "real", bounds=[(None, None), (0, None)])
     thetas = np.array([[0.3, 1.2], [-4.0, 0.05], [10.0, 7.0]])
     normal = ig.Normal()
@@ -266,24 +282,4 @@ def test_log_prob_taking_one_parameter_vector_only():
     for got, expected in zip(fam.christoffel(thetas), normal.christoffel(thetas)):
         assert rel_err(got, expected) < 1e-8
     assert fam._layout_cache is None
-    assert fam._jets is True
-
-
-def test_log_prob_neither_tiled_nor_jets_uses_autograd_forward_mode():
-    # anp.stack has no jet rule and t[0:1].sum() rules out the tiled layouts: the
-    # per-node derivatives come from autograd's forward mode (dim (dim + 3) / 2 passes)
-    def log_prob(x, t):
-        s = anp.stack([anp.sum(t[0:1]), t[1]])
-        return -0.5 * np.log(2 * np.pi) - anp.log(s[1]) - 0.5 * ((x - s[0]) / s[1]) ** 2
-
-    fam = ig.ParametricFamily(log_prob, 2, "real", bounds=[(None, None), (0, None)])
-    thetas = np.array([[0.3, 1.2], [-4.0, 0.05]])
-    normal = ig.Normal()
-    for got, expected in zip(fam.fisher(thetas), normal.fisher(thetas)):
-        assert rel_err(got, expected) < 1e-10
-    for got, expected in zip(fam.christoffel(thetas), normal.christoffel(thetas)):
-        assert rel_err(got, expected) < 1e-8
-    for got, expected in zip(fam.fisher_outer(thetas), normal.fisher(thetas)):
-        assert rel_err(got, expected) < 1e-8
-    assert fam._layout_cache is None
-    assert fam._jets is False
+    assert fam._jets is jets
