@@ -79,7 +79,9 @@ class ParametricFamily(StatisticalManifold):
     -----
     The Fisher metric is ``F(θ) = −E_θ[∇²_θ log p(x|θ)]``, the expectation computed by
     :mod:`~infogeo.statistics.expectations` (exact sums, double-exponential quadrature
-    evaluated from the log-density, or Monte Carlo); :meth:`fisher_outer` gives the
+    evaluated from the log-density, or Monte Carlo) or, for vector-valued observations,
+    :mod:`~infogeo.statistics.cubature` (tensor-product rule, ``cubature_rtol = 1e-9``);
+    :meth:`fisher_outer` gives the
     other form ``E[s sᵀ]`` for checking. Both are self-normalized by the computed mass.
     ``fisher`` is traceable by autograd (nodes fixed at the evaluation point).
     ``kl`` is computed by the same rule: ``E_θ₁[log p(x|θ₁) − log p(x|θ₂)]``.
@@ -88,10 +90,17 @@ class ParametricFamily(StatisticalManifold):
     vector per observation (``θ`` of shape ``(dim, n)`` when it indexes ``t[0]``,
     ``t[1]``, or ``(n, dim)`` when it indexes ``t[..., 0]``; detected once): the
     quadrature of every point shares one double-exponential grid, ``log_prob`` is
-    called once per refinement step for all points' nodes, and the per-node Hessians
-    come from one traced gradient and ``dim`` backward passes. ``fisher``,
-    ``christoffel``, ``fisher_outer`` and ``kl`` all use it; other ``log_prob``s are
-    handled point by point.
+    called once per refinement step for all points' nodes. ``fisher``, ``christoffel``,
+    ``fisher_outer`` and ``kl`` all use it; other ``log_prob``s are handled point by
+    point.
+
+    The per-node scores and Hessians come from one call of ``log_prob`` with ``θ`` as a
+    second-order forward-mode jet (:mod:`infogeo._jet`), checked once against autograd
+    on a few nodes. A ``log_prob`` using an operation jets lack (``anp.stack``,
+    ``anp.linalg``, …) is differentiated by autograd instead: one traced gradient and
+    ``dim`` backward passes over all nodes when it takes one parameter vector per
+    node, else ``dim (dim + 3) / 2`` forward-mode passes per point (reverse-mode
+    Jacobians, one pass per node, only where autograd lacks a forward rule).
     """
 
     #: relative tolerance of the adaptive quadrature on continuous supports
