@@ -187,12 +187,6 @@ def _row_exp(total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return e, top
 
 
-def _row_weights(total: np.ndarray) -> np.ndarray:
-    """Normalized weights per row from log-weights; relative weight below e⁻⁴⁰ → 0."""
-    e = _row_exp(total)[0]
-    return e / np.sum(e, axis=1, keepdims=True)
-
-
 def _row_quantiles(y: np.ndarray, w: np.ndarray, qs) -> np.ndarray:
     """Quantiles per row of the discrete distribution ``w`` (normalized per row) on
     increasing ``y``: each node's mass centred on it, linear interpolation between
