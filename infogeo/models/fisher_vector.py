@@ -91,7 +91,7 @@ def conjugate_gradient(
     *,
     tol: float = 1e-10,
     maxiter: int | None = None,
-    preconditioner: np.ndarray | None = None,
+    preconditioner: np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None,
     name: str = "metric",
 ) -> tuple[np.ndarray, int]:
     """Solve ``A x = b`` for symmetric positive (semi-)definite ``A`` given as ``matvec``.
@@ -110,8 +110,9 @@ def conjugate_gradient(
     maxiter
         Iteration cap (default ``max(10 · dim, 100)``).
     preconditioner
-        Optional positive diagonal ``M`` (shape ``(dim,)``); the iteration then uses
-        ``M⁻¹`` (Jacobi preconditioning).
+        Optional positive diagonal ``M`` (shape ``(dim,)``; the iteration then uses
+        ``M⁻¹``, Jacobi preconditioning), or a callable ``r ↦ M⁻¹ r`` applying the
+        inverse of a symmetric positive definite ``M`` (e.g. a damped K-FAC metric).
 
     Returns
     -------
@@ -133,14 +134,17 @@ def conjugate_gradient(
     x = np.zeros_like(b)
     if bnorm == 0.0:
         return x, 0
-    if preconditioner is not None:
+    if callable(preconditioner):
+        apply_pre = preconditioner
+    elif preconditioner is not None:
         minv = 1.0 / np.asarray(preconditioner, dtype=float)
         if minv.shape != b.shape or not np.all(np.isfinite(minv)) or np.any(minv <= 0):
             raise ValueError("preconditioner must be a positive finite diagonal of shape (dim,)")
+        apply_pre = minv.__mul__
     else:
-        minv = None
+        apply_pre = None
     r = b.copy()
-    z = r * minv if minv is not None else r
+    z = apply_pre(r) if apply_pre is not None else r
     p = z.copy()
     rz = float(r @ z)
     for k in range(1, maxiter + 1):
@@ -161,7 +165,7 @@ def conjugate_gradient(
         rnorm = float(np.linalg.norm(r))
         if rnorm <= tol * bnorm:
             return x, k
-        z = r * minv if minv is not None else r
+        z = apply_pre(r) if apply_pre is not None else r
         rz_new = float(r @ z)
         p = z + (rz_new / rz) * p
         rz = rz_new

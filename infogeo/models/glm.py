@@ -25,6 +25,7 @@ import scipy.special
 
 from .._validation import as_float_array, check_class_labels, check_positive
 from ..exceptions import ConvergenceError
+from .kfac import Block, KroneckerFactors
 from .predictive import PredictiveModel
 
 __all__ = [
@@ -436,9 +437,16 @@ class SoftmaxRegression(PredictiveModel):
     ``G = (1/n) Σᵢ (xᵢxᵢᵀ) ⊗ (diag(pᵢ) − pᵢpᵢᵀ)`` over the free columns,
     applied matrix-free as ``V ↦ Xᵀ[P∘U − P·rowsum(P∘U)] / n`` with ``U = X V``.
 
+    Kronecker-factored approximation (``solver="kfac"`` or ``preconditioner="kfac"``
+    for CG): ``G ≈ (XᵀX/n) ⊗ (1/n) Σᵢ (diag(pᵢ) − pᵢpᵢᵀ)``, exact when every example
+    has the same ``pᵢ`` (e.g. at ``w = 0``) or for a single example; ``XᵀX/n`` does not
+    depend on ``w`` and is computed once.
+
     Perfectly separated classes are refused as in :class:`LogisticRegression`
     (``check_separation``).
     """
+
+    supports_kfac = True
 
     def __init__(
         self,
@@ -481,10 +489,60 @@ class SoftmaxRegression(PredictiveModel):
         out = super().subset(index)
         out._labels = self._labels[index]
         out._XT = np.ascontiguousarray(out.X.T)
+        out._gram = None
+        out._cache = None
         return out
+
+    _cache = None
+
+    def _state(self, w):
+        """``(log-sum-exp of the logits (n,), free-class probabilities (n, K'), logits of
+        the free classes (n, K'))`` at ``w``, by numpy; the last one is cached (the loop
+        asks for the value, then the gradient, then the metric at the same ``w``)."""
+        key = (id(self.X), w.tobytes())
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        Z = self.X @ w.reshape(self.n_features, self.n_free)
+        m = Z.max(axis=1)
+        if self.reference:
+            m = np.maximum(m, 0.0)  # the reference class has logit 0
+        E = np.exp(Z - m[:, None])
+        total = E.sum(axis=1)
+        if self.reference:
+            total += np.exp(-m)
+        state = (m + np.log(total), E / total[:, None], Z)
+        self._cache = (key, state)
+        return state
+
+    def nll(self, w) -> float:
+        """Mean cross-entropy ``(1/n) Σᵢ [logsumexp(zᵢ) − z_{i,yᵢ}]`` (+ ``½ l2 ‖w‖²``)."""
+        w = self._weights(w)
+        lse, _, Z = self._state(w)
+        free = self._labels < self.n_free
+        picked = np.zeros(self.n_samples)
+        picked[free] = Z[np.flatnonzero(free), self._labels[free]]
+        value = float(np.mean(lse - picked))
+        return value + 0.5 * self.l2 * float(w @ w) if self.l2 else value
 
     def _check_support(self):
         check_class_labels(self.y, self.n_classes)
+
+    _gram = None
+
+    def _kfac_factors(self, w, rows):
+        """``A = XᵀX/m`` (cached for the full data), ``G = diag(p̄) − (1/m) PᵀP`` over
+        the free classes, on the examples ``rows`` (None: all ``m = n``)."""
+        if rows is None:
+            if self._gram is None:
+                self._gram = _weighted_gram(self._XT, np.ones(self.n_samples)) / self.n_samples
+            A, P = self._gram, self._free_probabilities(w)
+        else:
+            X = self.X[rows]
+            A = X.T @ X / X.shape[0]
+            Z = self._full_logits(np.asarray(w, dtype=float), X)
+            P = np.exp(Z - scipy.special.logsumexp(Z, axis=1, keepdims=True))[:, : self.n_free]
+        G = np.diag(P.mean(axis=0)) - P.T @ P / P.shape[0]
+        return KroneckerFactors([Block(0, self.n_features, self.n_free)], [A], [G])
 
     def separates(self, w) -> bool:
         """Whether every training example's own logit is strictly the largest at ``w``
@@ -530,8 +588,7 @@ class SoftmaxRegression(PredictiveModel):
         return value
 
     def _free_probabilities(self, w) -> np.ndarray:
-        P = self.predict_proba(w)
-        return P[:, : self.n_free]
+        return self._state(np.asarray(w, dtype=float))[1].copy()
 
     def nll_grad(self, w) -> np.ndarray:
         """``∇nll = vec(Xᵀ(P − Y)) / n`` over the free columns (+ ``l2·w``)."""
@@ -577,6 +634,23 @@ class SoftmaxRegression(PredictiveModel):
             return out + l2 * v if l2 else out
 
         return product
+
+    def _metric_gram(self, w):
+        """``V G Vᵀ = (1/n) Σᵢ uᵢᵃᵀ (diag(pᵢ) − pᵢpᵢᵀ) uᵢᵇ``, ``U = X V`` (no reverse pass)."""
+        P = self._state(np.asarray(w, dtype=float))[1]
+        X, n, l2, shape = self.X, self.n_samples, self.l2, (self.n_features, self.n_free)
+
+        def gram(V):
+            m = V.shape[0]  # one product X [V_1 … V_m], then (m, n, K')
+            cols = np.hstack([v.reshape(shape) for v in V])
+            U = np.moveaxis((X @ cols).reshape(n, m, shape[1]), 1, 0)
+            PU = P * U
+            HU = PU - P * PU.sum(axis=2, keepdims=True)
+            M = U.reshape(m, -1) @ HU.reshape(m, -1).T / n
+            M = 0.5 * (M + M.T)
+            return M + l2 * (V @ V.T) if l2 else M
+
+        return gram
 
     def _metric_diagonal(self, w):
         P = self._free_probabilities(w)

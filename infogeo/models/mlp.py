@@ -7,10 +7,20 @@ Fisher metric on the weights is the generalized Gauss–Newton matrix
 
     G(w) = (1/n) Σᵢ Jᵢᵀ (diag(pᵢ) − pᵢpᵢᵀ) Jᵢ,      Jᵢ = ∂zᵢ/∂w,
 
-computed densely from forward-mode Jacobian columns, or applied matrix-free
-(``G v = Jᵀ H (J v) / n``: one forward and one reverse autograd product).
+evaluated by hand-written vectorized passes (:mod:`~infogeo.models.dense_network`):
+
+* ``solver="dense"`` (``metric="exact"``): all per-example Jacobians ``Jᵢ`` from one
+  reverse pass with the ``K`` unit cotangents of every example, then
+  ``G = (1/n) Σᵢ Jᵢᵀ Hᵢ Jᵢ`` by one matrix product (rows in chunks);
+* ``solver="cg"`` (``metric="fvp"``): ``G v = Jᵀ H (J v) / n`` from one forward-mode
+  pass (``J v``) and one backpropagation, about the cost of two gradients;
+* ``solver="kfac"``: the Kronecker-factored approximation ``blockdiag(A_l ⊗ G_l)``
+  of :mod:`~infogeo.models.kfac`, with the expectation over the model's labels taken
+  exactly through the factors ``cₖ = √pₖ (eₖ − p)`` of ``diag(p) − ppᵀ``.
+
 ``G`` is only positive *semi*-definite (all logits can shift together, hidden units
-can be dead or redundant): use ``damping > 0`` or ``l2 > 0`` for natural gradient.
+can be dead or redundant): use ``damping > 0`` or ``l2 > 0`` for natural gradient
+with the exact metric (K-FAC has its own damping ``γ``).
 """
 
 from __future__ import annotations
@@ -20,7 +30,9 @@ import numpy as np
 from autograd.extend import defjvp, defvjp, primitive
 
 from .._validation import as_float_array, check_class_labels, check_positive_int
+from .dense_network import DenseNetwork
 from .glm import _check_l2, _logsumexp_rows
+from .kfac import Block, KroneckerFactors
 from .predictive import PredictiveModel
 
 __all__ = ["MLPClassifier", "mlp_classifier"]
@@ -55,8 +67,8 @@ class MLPClassifier(PredictiveModel):
         Penalty ``½ l2 ‖w‖²`` added to ``nll`` (and ``l2·I`` to the metric).
     seed
         Seed of the Glorot-uniform :meth:`initial_point`.
-    solver, max_dense_dim, cg_tol, cg_maxiter
-        As for :class:`PredictiveModel`.
+    solver, max_dense_dim, cg_tol, cg_maxiter, preconditioner, kfac
+        As for :class:`PredictiveModel` (``solver="kfac"`` is available here).
 
     Notes
     -----
@@ -93,6 +105,7 @@ class MLPClassifier(PredictiveModel):
         self.n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
         self.l2 = _check_l2(l2)
         self.sizes = (X.shape[1], *self.hidden, self.n_classes)
+        self.network = DenseNetwork(self.sizes, activation)
         self._shapes = []
         for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
             self._shapes += [(fan_in, fan_out), (fan_out,)]
@@ -117,10 +130,29 @@ class MLPClassifier(PredictiveModel):
     def _check_support(self) -> None:
         check_class_labels(self.y, self.n_classes)
 
+    supports_kfac = True
+    #: rows of per-example Jacobians formed at once by the dense metric (memory bound)
+    _JACOBIAN_CHUNK = 2_000_000
+
     def subset(self, index):
         out = super().subset(index)
         out._labels = self._labels[index]
+        out._cache = None
         return out
+
+    _cache = None
+
+    def _forward(self, w, X=None, rows=None):
+        """The network's forward pass at ``w`` on ``X`` (default the training inputs);
+        the last full-data pass is cached (the loop asks for value, then gradient)."""
+        if X is not None or rows is not None:
+            return self.network.forward(w, self.X[rows] if X is None else X)
+        key = (id(self.X), w.tobytes())
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        fp = self.network.forward(w, self.X)
+        self._cache = (key, fp)
+        return fp
 
     def unpack(self, w) -> list:
         """The layers ``[(W_1, b_1), …, (W_L, b_L)]`` of the weight vector ``w``."""
@@ -143,8 +175,25 @@ class MLPClassifier(PredictiveModel):
     def predict_proba(self, w, X=None) -> np.ndarray:
         """Class probabilities ``(n, K)``."""
         w = self._weights(w)
-        Z = np.asarray(self._logits(w, self.X if X is None else as_float_array(X, "X")))
-        return np.exp(Z - np.asarray(_logsumexp_rows(Z)))
+        X = None if X is None else as_float_array(X, "X")
+        return self._softmax(self._forward(w, X).logits)
+
+    def nll(self, w) -> float:
+        """Mean cross-entropy ``(1/n) Σᵢ [logsumexp(zᵢ) − z_{i,yᵢ}]`` (+ ``½ l2 ‖w‖²``)."""
+        w = self._weights(w)
+        Z = self._forward(w).logits
+        picked = Z[np.arange(self.n_samples), self._labels]
+        value = float(np.mean(_logsumexp_rows(Z)[:, 0] - picked))
+        return value + 0.5 * self.l2 * float(w @ w) if self.l2 else value
+
+    def nll_grad(self, w) -> np.ndarray:
+        """``∇nll = Jᵀ(P − Y) / n`` by backpropagation (+ ``l2·w``)."""
+        w = self._weights(w)
+        fp = self._forward(w)
+        U = self._softmax(fp.logits)
+        U[np.arange(self.n_samples), self._labels] -= 1.0
+        g = self.network.vjp(fp, U / self.n_samples)
+        return g + self.l2 * w if self.l2 else g
 
     def _nll(self, w):
         Z = self._logits(w, self.X)
@@ -168,18 +217,76 @@ class MLPClassifier(PredictiveModel):
         PU = P * U
         return PU - P * PU.sum(axis=1, keepdims=True)
 
+    def per_example_jacobians(self, w, rows=None) -> np.ndarray:
+        """``Jᵢ = ∂zᵢ/∂w`` for the examples ``rows`` (default all), ``(n, K, dim)``."""
+        w = self._weights(w)
+        return self.network.jacobian(
+            self.network.forward(w, self.X if rows is None else self.X[rows])
+        )
+
     def _metric_single(self, w):
-        G = super()._metric_single(w)
+        n, K, dim = self.n_samples, self.n_classes, self.dim
+        chunk = max(1, self._JACOBIAN_CHUNK // (K * dim))
+        G = np.zeros((dim, dim))
+        for lo in range(0, n, chunk):
+            rows = slice(lo, min(lo + chunk, n))
+            fp = self.network.forward(w, self.X[rows])
+            J = self.network.jacobian(fp)  # (m, K, dim)
+            P = self._softmax(fp.logits)[:, :, None]
+            HJ = P * J - P * (P * J).sum(axis=1, keepdims=True)
+            G += J.reshape(-1, dim).T @ HJ.reshape(-1, dim)
+        G = 0.5 * (G + G.T) / n
         if self.l2:
-            G[np.diag_indices(self.dim)] += self.l2
+            G[np.diag_indices(dim)] += self.l2
         return G
 
     def _fvp_operator(self, w):
-        op = super()._fvp_operator(w)
-        if not self.l2:
-            return op
-        l2 = self.l2
-        return lambda v: op(v) + l2 * v
+        fp = self._forward(np.asarray(w, dtype=float))
+        P = self._softmax(fp.logits)
+        network, n, l2 = self.network, self.n_samples, self.l2
+
+        def product(v):
+            PU = P * network.jvp(fp, v)
+            out = network.vjp(fp, (PU - P * PU.sum(axis=1, keepdims=True)) / n)
+            return out + l2 * v if l2 else out
+
+        return product
+
+    def _metric_gram(self, w):
+        """``V G Vᵀ = (1/n) Σᵢ (Jᵢvₐ)ᵀ Hᵢ (Jᵢv_b)`` from forward-mode passes only."""
+        fp = self._forward(np.asarray(w, dtype=float))
+        P = self._softmax(fp.logits)
+        network, n, l2 = self.network, self.n_samples, self.l2
+
+        def gram(V):
+            U = np.stack([network.jvp(fp, v) for v in V])  # (m, n, K)
+            PU = P * U
+            HU = PU - P * PU.sum(axis=2, keepdims=True)
+            M = U.reshape(len(U), -1) @ HU.reshape(len(U), -1).T / n
+            M = 0.5 * (M + M.T)
+            return M + l2 * (V @ V.T) if l2 else M
+
+        return gram
+
+    def _kfac_factors(self, w, rows):
+        """``A_l = mean(ā āᵀ)``, ``G_l = mean(Σₖ δ⁽ᵏ⁾δ⁽ᵏ⁾ᵀ)`` with ``δ⁽ᵏ⁾`` backpropagated
+        from ``cₖ = √pₖ (eₖ − p)`` (the exact expectation over the model's labels)."""
+        w = np.asarray(w, dtype=float)
+        fp = self._forward(w) if rows is None else self.network.forward(w, self.X[rows])
+        m = fp.n
+        P = self._softmax(fp.logits)
+        K = P.shape[1]
+        C = np.sqrt(P)[:, :, None] * (np.eye(K)[None, :, :] - P[:, None, :])  # (m, K, K)
+        blocks, A, G = [], [], []
+        for layer, delta in enumerate(self.network.backward_deltas(fp, C)):
+            a = fp.inputs[layer]
+            ab = np.hstack([a, np.ones((m, 1))])
+            A.append(ab.T @ ab / m)
+            flat = delta.reshape(-1, delta.shape[-1])
+            G.append(flat.T @ flat / m)
+            lo = self.network.slices[layer][0]
+            blocks.append(Block(lo, ab.shape[1], delta.shape[-1]))
+        return KroneckerFactors(blocks, A, G)
 
 
 def mlp_classifier(X, y, *, hidden=(16,), **options) -> MLPClassifier:

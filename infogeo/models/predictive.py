@@ -25,10 +25,14 @@ from .._validation import as_float_array, check_positive, check_positive_int
 from ..geometry.linalg import solve_spd
 from ..geometry.manifold import RiemannianManifold
 from .fisher_vector import conjugate_gradient, dense_pullback_metric, pullback_fvp
+from .kfac import KFAC, KroneckerFactors
 
 __all__ = ["PredictiveModel"]
 
-_SOLVERS = ("auto", "dense", "cg")
+_SOLVERS = ("auto", "dense", "cg", "kfac")
+_PRECONDITIONERS = ("jacobi", "kfac", None)
+#: names of ``NaturalGradientDescent(model, metric=...)`` → the model's ``solver``
+METRICS = {"exact": "dense", "fvp": "cg", "kfac": "kfac", "auto": "auto"}
 #: ``solver="auto"`` switches to matrix-free CG when ``n · p · dim`` exceeds this
 #: (the dense Jacobian of the generic model would need more than ~400 MB).
 _DENSE_MAX_JACOBIAN = 50_000_000
@@ -59,15 +63,24 @@ class PredictiveModel(RiemannianManifold):
     solver
         How :meth:`riemannian_gradient` solves ``(G + λI) x = ∇f``: ``"dense"``
         (form ``G``, Cholesky), ``"cg"`` (matrix-free conjugate gradient with
-        :meth:`fisher_vector_product`, memory ``O(n p + dim)``), or ``"auto"``
-        (default): ``"cg"`` when ``dim > max_dense_dim`` or the dense Jacobian would
-        hold more than 5·10⁷ numbers.
+        :meth:`fisher_vector_product`, memory ``O(n p + dim)``), ``"kfac"`` (the
+        Kronecker-factored approximation of :mod:`infogeo.models.kfac`; models with
+        dense layers only) or ``"auto"`` (default): ``"cg"`` when ``dim >
+        max_dense_dim`` or the dense Jacobian would hold more than 5·10⁷ numbers.
     max_dense_dim
         Dimension above which ``"auto"`` uses CG (default 500).
     cg_tol, cg_maxiter
         Relative residual tolerance (default 1e-10) and iteration cap (default
         ``max(10·dim, 100)``) of the CG solve; a solve that misses the tolerance
         raises :class:`~infogeo.ConvergenceError`.
+    preconditioner
+        Of the CG solve: ``"jacobi"`` (default; the metric's diagonal when the model
+        has it cheaply), ``"kfac"`` (the damped Kronecker-factored metric, models with
+        dense layers only) or ``None``.
+    kfac
+        Options of :class:`~infogeo.models.kfac.KFAC` as a dict (``damping``,
+        ``update_every``, ``decay``, ``batch_size``, ``rescale``, ``seed``), used by
+        ``solver="kfac"`` and ``preconditioner="kfac"``.
 
     Notes
     -----
@@ -89,6 +102,8 @@ class PredictiveModel(RiemannianManifold):
         max_dense_dim: int = 500,
         cg_tol: float = 1e-10,
         cg_maxiter: int | None = None,
+        preconditioner: str | None = "jacobi",
+        kfac: dict | None = None,
     ):
         if w0 is None and dim is None:
             raise TypeError(
@@ -109,6 +124,7 @@ class PredictiveModel(RiemannianManifold):
         self.family = family
         self.predict = predict
         self._configure_solver(solver, max_dense_dim, cg_tol, cg_maxiter)
+        self._configure_kfac(preconditioner, kfac)
         self.X, self.y = self._validate_data(X, y)
         self._check_support()
 
@@ -124,6 +140,65 @@ class PredictiveModel(RiemannianManifold):
         )
         #: CG iterations used by the last matrix-free solve (``None`` before any).
         self.last_cg_iterations: int | None = None
+
+    def _configure_kfac(self, preconditioner, kfac) -> None:
+        if preconditioner not in _PRECONDITIONERS:
+            raise ValueError(
+                f"preconditioner must be one of {_PRECONDITIONERS}, got {preconditioner!r}"
+            )
+        self.preconditioner = preconditioner
+        if kfac is not None and not isinstance(kfac, dict):
+            raise TypeError(f"kfac must be a dict of K-FAC options, got {type(kfac).__name__}")
+        try:
+            #: the K-FAC state (factors, update counter) of ``solver="kfac"``
+            self.kfac = KFAC(**(kfac or {}))
+        except TypeError as exc:
+            raise TypeError(
+                f"unknown K-FAC option in kfac={kfac!r}: {exc}; valid options are "
+                f"{sorted(KFAC().options())}"
+            ) from exc
+        uses_kfac = self.solver == "kfac" or preconditioner == "kfac"
+        if uses_kfac and not self.supports_kfac:
+            raise ValueError(
+                f"{type(self).__name__} has no Kronecker-factored metric; solver='kfac' and "
+                "preconditioner='kfac' need a model made of dense layers (MLPClassifier, "
+                "SoftmaxRegression)"
+            )
+
+    #: whether the model implements :meth:`_kfac_factors`
+    supports_kfac = False
+
+    def with_metric(self, metric: str, **kfac_options) -> PredictiveModel:
+        """A copy of the model whose natural gradient uses ``metric``, with fresh state.
+
+        ``metric`` is ``"exact"`` (the dense pull-back metric, Cholesky), ``"fvp"``
+        (Fisher-vector products and conjugate gradient), ``"kfac"`` (Kronecker-factored
+        approximation), ``"auto"``, or one of the ``solver`` names. ``kfac_options``
+        update the :class:`~infogeo.models.kfac.KFAC` options (``damping``,
+        ``update_every``, ``decay``, ``batch_size``, ``rescale``, ``seed``) and
+        ``preconditioner`` that of the CG solve.
+        """
+        if metric not in METRICS and metric not in _SOLVERS:
+            raise ValueError(
+                f"metric must be one of {sorted(METRICS)} (or a solver name {_SOLVERS}), "
+                f"got {metric!r}"
+            )
+        out = copy.copy(self)
+        preconditioner = kfac_options.pop("preconditioner", self.preconditioner)
+        out._configure_solver(
+            METRICS.get(metric, metric), self.max_dense_dim, self.cg_tol, self.cg_maxiter
+        )
+        out._configure_kfac(preconditioner, {**self.kfac.options(), **kfac_options})
+        return out
+
+    def _kfac_factors(self, w: np.ndarray, rows) -> KroneckerFactors:
+        """The Kronecker factors at ``w`` estimated on the examples ``rows`` (None: all)."""
+        raise NotImplementedError
+
+    def _kfac_current(self, w: np.ndarray) -> KroneckerFactors:
+        return self.kfac.current_factors(
+            lambda: self._kfac_factors(w, self.kfac.rows(self.n_samples))
+        )
 
     def _validate_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
         X = as_float_array(X, "X")
@@ -230,6 +305,15 @@ class PredictiveModel(RiemannianManifold):
         """Mean negative log-likelihood, autograd-traceable in ``w``."""
         return -anp.mean(self.family.log_prob(self._family_y(), self._outputs(w)))
 
+    def _metric_gram(self, w: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """``V ↦ V G Vᵀ`` for a few vectors (rows of ``V``); default by products."""
+        op = self._fvp_operator(w)
+        return lambda V: V @ np.stack([op(v) for v in V]).T
+
+    def _l2_value(self) -> float:
+        """The ridge penalty ``l2`` folded into the metric (0 for generic models)."""
+        return float(getattr(self, "l2", 0.0) or 0.0)
+
     def _metric_diagonal(self, w: np.ndarray) -> np.ndarray | None:
         """Diagonal of ``G(w)`` for Jacobi preconditioning, when cheap (else None)."""
         return None
@@ -329,8 +413,10 @@ class PredictiveModel(RiemannianManifold):
         if not np.isfinite(damping) or damping < 0:
             raise ValueError(f"damping must be a finite number >= 0, got {damping}")
         solver = self.resolved_solver() if solver is None else solver
-        if solver not in ("dense", "cg"):
-            raise ValueError(f"solver must be 'dense' or 'cg', got {solver!r}")
+        if solver not in ("dense", "cg", "kfac"):
+            raise ValueError(f"solver must be 'dense', 'cg' or 'kfac', got {solver!r}")
+        if solver == "kfac" and not self.supports_kfac:
+            raise ValueError(f"{type(self).__name__} has no Kronecker-factored metric")
         w, egrad = np.broadcast_arrays(w, egrad)
         if w.ndim > 1:
             flat_w = w.reshape(-1, self.dim)
@@ -342,11 +428,24 @@ class PredictiveModel(RiemannianManifold):
             if damping:
                 G = G + damping * np.eye(self.dim)
             return solve_spd(G, egrad, name=f"pull-back Fisher metric of {self!r}")
+        if solver == "kfac":
+            factors = self._kfac_current(w)
+            gram = None
+            if self.kfac.rescale:  # the exact G + λI for the quadratic model
+                base = self._metric_gram(w)
+                gram = (lambda V: base(V) + damping * (V @ V.T)) if damping else base
+            return self.kfac.direction(factors, egrad, damping + self._l2_value(), gram, w)
         op = self._fvp_operator(w)
-        diag = self._metric_diagonal(w)
-        pre = None if diag is None else diag + damping
-        if pre is not None and not np.all(pre > 0):
-            pre = None
+        pre = None
+        if self.preconditioner == "kfac":
+            factors = self._kfac_current(w)
+            shift = self.kfac.damping + damping + self._l2_value()
+            pre = lambda v: factors.solve(v, shift)  # noqa: E731
+        elif self.preconditioner == "jacobi":
+            diag = self._metric_diagonal(w)
+            pre = None if diag is None else diag + damping
+            if pre is not None and not np.all(pre > 0):
+                pre = None
 
         def matvec(v):
             return op(v) + damping * v if damping else op(v)

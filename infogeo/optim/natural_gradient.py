@@ -27,16 +27,41 @@ class NaturalGradientDescent(RiemannianGradientDescent):
         Fisher information) is the ``G`` of the descent.
     data
         Observations, for a statistical manifold.
+    metric : {"exact", "fvp", "kfac", "auto"}, optional
+        For a predictive model: how the metric solve is done — the dense pull-back
+        metric (``"exact"``), Fisher-vector products with conjugate gradient
+        (``"fvp"``), or the Kronecker-factored approximation (``"kfac"``; MLP and
+        softmax models). Default: the model's own ``solver``. Each run works on
+        ``model.with_metric(metric, **metric_options)``, a copy with fresh state.
+        With ``"kfac"`` and neither ``line_search`` nor ``trust_region`` given, the
+        step rule defaults to ``"levenberg-marquardt"`` from ``damping=1e-2`` (K-FAC's
+        adaptive damping, Martens & Grosse §6).
+    metric_options : dict, optional
+        K-FAC options (``damping``, ``update_every``, ``decay``, ``batch_size``,
+        ``rescale``, ``seed``) and ``preconditioner`` of the CG solve; see
+        :class:`~infogeo.models.kfac.KFAC`.
     **options
         As for :class:`RiemannianGradientDescent`.
     """
 
-    def __init__(self, model, data=None, **options):
+    def __init__(self, model, data=None, *, metric=None, metric_options=None, **options):
         if not callable(getattr(model, "nll", None)):
             raise TypeError(
                 f"NaturalGradientDescent needs a model with an nll method, got "
                 f"{type(model).__name__}"
             )
+        self._metric = None
+        if metric is not None or metric_options:
+            if not callable(getattr(model, "with_metric", None)):
+                raise TypeError(
+                    f"metric= and metric_options= need a predictive model, got "
+                    f"{type(model).__name__}"
+                )
+            self._metric = (metric or "auto", dict(metric_options or {}))
+            explicit_rule = "line_search" in options or "trust_region" in options
+            if metric == "kfac" and not explicit_rule and options.get("damping", 1) != 0:
+                options = {"line_search": "levenberg-marquardt", "damping": 1e-2, **options}
+            model = model.with_metric(self._metric[0], **self._metric[1])  # validates
         super().__init__(model, **options)
         self.model = model
         self.data = data
@@ -68,6 +93,10 @@ class NaturalGradientDescent(RiemannianGradientDescent):
         """Minimize ``fun`` (default the model's negative log-likelihood) from ``x0``
         (default the model's initial point); see
         :meth:`RiemannianGradientDescent.minimize`."""
+        if self._metric is not None:  # fresh solver state (e.g. K-FAC factors) per run,
+            # one copy serving value, gradient and metric (they share cached passes)
+            metric, metric_options = self._metric
+            self.manifold = self.model = self.model.with_metric(metric, **metric_options)
         if fun is None:
             fun, default_grad = self.objective()
             grad = default_grad if grad is None else grad
