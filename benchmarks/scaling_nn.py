@@ -236,7 +236,8 @@ def bench_softmax(n=20_000, d=100, K=21, tol=1e-6, repeats=3):
             times[name].append(time.perf_counter() - t0)
     ref = float(np.median(times["scipy L-BFGS-B"]))
     print(
-        f"   {'method':44s} {'iters':>6s} {'median s':>9s} {'x L-BFGS':>9s} {'loss':>18s} {'grad inf':>9s}"
+        f"   {'method':44s} {'iters':>6s} {'median s':>9s} {'x L-BFGS':>9s} "
+        f"{'loss':>18s} {'grad inf':>9s}"
     )
     for name in methods:
         nit, fun, gmax = out[name]
