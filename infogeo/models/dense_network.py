@@ -58,6 +58,7 @@ class ForwardPass:
     slopes: list
     weights: list
     logits: np.ndarray
+    probs: np.ndarray | None = None  # filled in by the model that owns the pass
 
     @property
     def n(self) -> int:

@@ -141,6 +141,14 @@ class MLPClassifier(PredictiveModel):
         return out
 
     _cache = None
+    _input_gram = None
+
+    def _input_factor(self) -> np.ndarray:
+        """``(1/n) Σᵢ x̄ᵢx̄ᵢᵀ`` with ``x̄ = [x, 1]``, the first layer's K-FAC factor A."""
+        if self._input_gram is None or self._input_gram[0] is not self.X:
+            xb = np.hstack([self.X, np.ones((self.n_samples, 1))])
+            self._input_gram = (self.X, xb.T @ xb / self.n_samples)
+        return self._input_gram[1]
 
     def _forward(self, w, X=None, rows=None):
         """The network's forward pass at ``w`` on ``X`` (default the training inputs);
@@ -183,14 +191,14 @@ class MLPClassifier(PredictiveModel):
         w = self._weights(w)
         Z = self._forward(w).logits
         picked = Z[np.arange(self.n_samples), self._labels]
-        value = float(np.mean(_logsumexp_rows(Z)[:, 0] - picked))
+        value = float(np.mean(_log_normalizer(Z) - picked))
         return value + 0.5 * self.l2 * float(w @ w) if self.l2 else value
 
     def nll_grad(self, w) -> np.ndarray:
         """``∇nll = Jᵀ(P − Y) / n`` by backpropagation (+ ``l2·w``)."""
         w = self._weights(w)
         fp = self._forward(w)
-        U = self._softmax(fp.logits)
+        U = self._probabilities(fp).copy()
         U[np.arange(self.n_samples), self._labels] -= 1.0
         g = self.network.vjp(fp, U / self.n_samples)
         return g + self.l2 * w if self.l2 else g
@@ -206,7 +214,13 @@ class MLPClassifier(PredictiveModel):
     @staticmethod
     def _softmax(Z):
         Z = np.asarray(Z)
-        return np.exp(Z - np.asarray(_logsumexp_rows(Z)))
+        return np.exp(Z - _log_normalizer(Z)[:, None])
+
+    def _probabilities(self, fp):
+        """Softmax of a forward pass's logits, kept on the pass (do not modify it)."""
+        if fp.probs is None:
+            fp.probs = self._softmax(fp.logits)
+        return fp.probs
 
     def _output_metric(self, Z):
         P = self._softmax(Z)
@@ -232,7 +246,7 @@ class MLPClassifier(PredictiveModel):
             rows = slice(lo, min(lo + chunk, n))
             fp = self.network.forward(w, self.X[rows])
             J = self.network.jacobian(fp)  # (m, K, dim)
-            P = self._softmax(fp.logits)[:, :, None]
+            P = self._probabilities(fp)[:, :, None]
             HJ = P * J - P * (P * J).sum(axis=1, keepdims=True)
             G += J.reshape(-1, dim).T @ HJ.reshape(-1, dim)
         G = 0.5 * (G + G.T) / n
@@ -242,7 +256,7 @@ class MLPClassifier(PredictiveModel):
 
     def _fvp_operator(self, w):
         fp = self._forward(np.asarray(w, dtype=float))
-        P = self._softmax(fp.logits)
+        P = self._probabilities(fp)
         network, n, l2 = self.network, self.n_samples, self.l2
 
         def product(v):
@@ -255,7 +269,7 @@ class MLPClassifier(PredictiveModel):
     def _metric_gram(self, w):
         """``V G Vᵀ = (1/n) Σᵢ (Jᵢvₐ)ᵀ Hᵢ (Jᵢv_b)`` from forward-mode passes only."""
         fp = self._forward(np.asarray(w, dtype=float))
-        P = self._softmax(fp.logits)
+        P = self._probabilities(fp)
         network, n, l2 = self.network, self.n_samples, self.l2
 
         def gram(V):
@@ -274,19 +288,27 @@ class MLPClassifier(PredictiveModel):
         w = np.asarray(w, dtype=float)
         fp = self._forward(w) if rows is None else self.network.forward(w, self.X[rows])
         m = fp.n
-        P = self._softmax(fp.logits)
+        P = self._probabilities(fp)
         K = P.shape[1]
         C = np.sqrt(P)[:, :, None] * (np.eye(K)[None, :, :] - P[:, None, :])  # (m, K, K)
         blocks, A, G = [], [], []
         for layer, delta in enumerate(self.network.backward_deltas(fp, C)):
-            a = fp.inputs[layer]
-            ab = np.hstack([a, np.ones((m, 1))])
-            A.append(ab.T @ ab / m)
+            if layer == 0 and rows is None:
+                A.append(self._input_factor())  # E[x̄x̄ᵀ] does not depend on w
+            else:
+                ab = np.hstack([fp.inputs[layer], np.ones((m, 1))])
+                A.append(ab.T @ ab / m)
             flat = delta.reshape(-1, delta.shape[-1])
             G.append(flat.T @ flat / m)
             lo = self.network.slices[layer][0]
-            blocks.append(Block(lo, ab.shape[1], delta.shape[-1]))
+            blocks.append(Block(lo, self.sizes[layer] + 1, delta.shape[-1]))
         return KroneckerFactors(blocks, A, G)
+
+
+def _log_normalizer(Z: np.ndarray) -> np.ndarray:
+    """``logsumexp`` of each row of ``Z`` (plain numpy, no autograd wrappers)."""
+    m = Z.max(axis=1)
+    return m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
 
 
 def mlp_classifier(X, y, *, hidden=(16,), **options) -> MLPClassifier:
