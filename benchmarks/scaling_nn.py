@@ -187,6 +187,59 @@ def _print_rows(rows, dim):
         print(f"   {name:44s} {losses} {nit:6d} {per_iter:8.1f} {peak:9.1f}")
 
 
+def bench_passes(width, repeats=3):
+    """Seconds per call of the building blocks: the previous generic autograd paths
+    (``PredictiveModel``'s forward-mode dense metric and ``make_jvp``/``make_vjp``
+    products, autograd gradient) against the vectorized hand-written passes."""
+    import autograd
+
+    from infogeo.models.fisher_vector import dense_pullback_metric, pullback_fvp
+
+    X, y = mlp_problem(noisy=True)
+    model = ig.models.mlp_classifier(X, y, hidden=(width,))
+    w = model.initial_point() + 0.01
+    v = np.ones(model.dim)
+
+    def best(fn):
+        times = []
+        for _ in range(repeats):
+            model._cache = None  # no reuse of a cached forward pass
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    rows = [
+        (
+            "gradient",
+            best(lambda: autograd.grad(model._nll)(w)),
+            best(lambda: model.nll_grad(w + 0.0)),
+        ),
+        (
+            "Fisher-vector product (operator + 1 product)",
+            best(lambda: pullback_fvp(model._outputs, model._apply_output_metric, w)(v)),
+            best(lambda: model._fvp_operator(w + 0.0)(v)),
+        ),
+        (
+            "dense metric",
+            best(lambda: dense_pullback_metric(model._outputs, model._output_metric, w)),
+            best(lambda: model._metric_single(w)),
+        ),
+        (
+            "K-FAC factors + eigendecompositions",
+            float("nan"),
+            best(lambda: model._kfac_factors(w + 0.0, None)),
+        ),
+    ]
+    print(
+        f"\nMLP building blocks, hidden={width} ({model.dim} weights), n={len(y)}; "
+        f"best of {repeats}"
+    )
+    print(f"   {'operation':46s} {'autograd s':>11s} {'vectorized s':>13s} {'speed-up':>9s}")
+    for name, old, new in rows:
+        print(f"   {name:46s} {old:11.4f} {new:13.4f} {old / new:9.1f}")
+
+
 def bench_softmax(n=20_000, d=100, K=21, tol=1e-6, repeats=3):
     from bench_models import softmax_problem
 
@@ -252,6 +305,8 @@ def main():
         threadpool_limits = None
     limit = threadpool_limits(1) if threadpool_limits is not None else contextlib.nullcontext()
     with limit:
+        for width in (16, 32):
+            bench_passes(width)
         for width in (16, 32):
             bench_mlp(width, noisy=True)
         bench_mlp(16, noisy=False)

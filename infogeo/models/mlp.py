@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import autograd.numpy as anp
 import numpy as np
+import scipy.linalg.blas
 from autograd.extend import defjvp, defvjp, primitive
 
 from .._validation import as_float_array, check_class_labels, check_positive_int
@@ -247,9 +248,10 @@ class MLPClassifier(PredictiveModel):
             fp = self.network.forward(w, self.X[rows])
             J = self.network.jacobian(fp)  # (m, K, dim)
             P = self._probabilities(fp)[:, :, None]
-            HJ = P * J - P * (P * J).sum(axis=1, keepdims=True)
-            G += J.reshape(-1, dim).T @ HJ.reshape(-1, dim)
-        G = 0.5 * (G + G.T) / n
+            # Bᵢ = Cᵢ Jᵢ with rows cₖ = √pₖ (eₖ − p), so BᵢᵀBᵢ = Jᵢᵀ Hᵢ Jᵢ; one syrk
+            B = np.sqrt(P) * (J - (P * J).sum(axis=1, keepdims=True))
+            G += scipy.linalg.blas.dsyrk(1.0, B.reshape(-1, dim).T)
+        G = (np.triu(G) + np.triu(G, 1).T) / n
         if self.l2:
             G[np.diag_indices(dim)] += self.l2
         return G
