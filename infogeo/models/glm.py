@@ -13,7 +13,7 @@ Natural gradient descent with step 1 on these models is Fisher scoring (IRLS).
 
 Every model here forms ``G`` in ``O(n d²)`` or applies it to a vector in ``O(n d)``
 (``O(n d K)`` for softmax), so ``solver="cg"`` runs matrix-free with a Jacobi
-preconditioner.
+preconditioner (softmax: a Kronecker-factored one, see :class:`SoftmaxRegression`).
 """
 
 from __future__ import annotations
@@ -437,10 +437,13 @@ class SoftmaxRegression(PredictiveModel):
     ``G = (1/n) Σᵢ (xᵢxᵢᵀ) ⊗ (diag(pᵢ) − pᵢpᵢᵀ)`` over the free columns,
     applied matrix-free as ``V ↦ Xᵀ[P∘U − P·rowsum(P∘U)] / n`` with ``U = X V``.
 
-    Kronecker-factored approximation (``solver="kfac"`` or ``preconditioner="kfac"``
-    for CG): ``G ≈ (XᵀX/n) ⊗ (1/n) Σᵢ (diag(pᵢ) − pᵢpᵢᵀ)``, exact when every example
-    has the same ``pᵢ`` (e.g. at ``w = 0``) or for a single example; ``XᵀX/n`` does not
-    depend on ``w`` and is computed once.
+    Kronecker-factored approximation (``solver="kfac"``, or ``preconditioner="kfac"``
+    for the CG solve): ``G ≈ (XᵀX/n) ⊗ (1/n) Σᵢ (diag(pᵢ) − pᵢpᵢᵀ)``, exact when every
+    example has the same ``pᵢ`` (e.g. at ``w = 0``) or for a single example; ``XᵀX/n``
+    does not depend on ``w`` and is computed once (one ``syrk``, no copy of ``X``). As a
+    CG preconditioner it needs about a third of the iterations of Jacobi; the default
+    ``preconditioner="auto"`` takes it when ``d ≤ 40 K'`` (``XᵀX`` costs about
+    ``d / (2K')`` Fisher-vector products) and Jacobi otherwise.
 
     Perfectly separated classes are refused as in :class:`LogisticRegression`
     (``check_separation``).
@@ -459,6 +462,7 @@ class SoftmaxRegression(PredictiveModel):
         l2=0.0,
         check_separation=True,
         solver="auto",
+        preconditioner="auto",
         **options,
     ):
         self.check_separation = bool(check_separation)
@@ -479,8 +483,21 @@ class SoftmaxRegression(PredictiveModel):
         self.n_free = self.n_classes - 1 if self.reference else self.n_classes
         self.n_features = X.shape[1]
         w0 = np.zeros(self.n_features * self.n_free)
+        if preconditioner == "auto":
+            # XᵀX costs about d / (2K') Fisher-vector products and saves ~20 CG
+            # iterations per solve: worth it unless d is large against K'
+            preconditioner = "kfac" if self.n_features <= 40 * self.n_free else "jacobi"
         family = _try_family("Categorical", self.n_classes) if self.reference else None
-        super().__init__(family, self._predict, X, y_arr, w0=w0, solver=solver, **options)
+        super().__init__(
+            family,
+            self._predict,
+            X,
+            y_arr,
+            w0=w0,
+            solver=solver,
+            preconditioner=preconditioner,
+            **options,
+        )
         self._labels = self.y.astype(np.intp)
         self._output_width = self.n_free
         self._XT = np.ascontiguousarray(self.X.T)
@@ -534,7 +551,9 @@ class SoftmaxRegression(PredictiveModel):
         the free classes, on the examples ``rows`` (None: all ``m = n``)."""
         if rows is None:
             if self._gram is None:
-                self._gram = _weighted_gram(self._XT, np.ones(self.n_samples)) / self.n_samples
+                # X.T is a Fortran-ordered view of X: syrk reads it without a copy
+                upper = scipy.linalg.blas.dsyrk(1.0 / self.n_samples, self.X.T)
+                self._gram = np.triu(upper) + np.triu(upper, 1).T
             A, P = self._gram, self._free_probabilities(w)
         else:
             X = self.X[rows]

@@ -204,3 +204,17 @@ def test_minibatch_natural_gradient_with_kfac(data):
     ).minimize()
     assert res.status in (0, 1), res.message
     assert res.fun < 0.8 * model.nll(model.initial_point())
+
+
+def test_softmax_cg_preconditioner_choice_and_effect(softmax_data):
+    X, y = softmax_data  # d = 3, K' = 2: the K-FAC preconditioner
+    model = softmax_regression(X, y, solver="cg", cg_tol=1e-12)
+    assert model.preconditioner == "kfac"
+    wide = softmax_regression(np.hstack([X] * 30), y, l2=1e-2)  # d = 90 > 40 K'
+    assert wide.preconditioner == "jacobi"
+    w = np.array([0.3, -0.2, 0.5, 0.1, -0.4, 0.2])
+    g = model.nll_grad(w)
+    ref = np.linalg.solve(model.metric(w), g)
+    for pre in ("kfac", "jacobi", None):
+        m = softmax_regression(X, y, solver="cg", cg_tol=1e-12, preconditioner=pre)
+        np.testing.assert_allclose(m.riemannian_gradient(w, g), ref, rtol=1e-9)
