@@ -8,7 +8,7 @@
    run to ``tol = 1e-14``).
 2. Softmax regression, n = 50,000, K = 21 classes (K − 1 = 20 free columns),
    d = 500 features: d·(K − 1) = 10,000 weights, matrix-free natural gradient
-   (Fisher-vector products + Jacobi-preconditioned CG), peak traced memory, and
+   (Fisher-vector products + CG, preconditioned by K-FAC by default), peak traced memory, and
    time per iteration / per Fisher-vector product as d doubles (125, 250, 500).
 
 Run: ``.venv/bin/python benchmarks/run.py models`` (about 1–2 minutes).
