@@ -300,62 +300,76 @@ class StandardLogSolver:
         return float(np.sqrt(delta @ delta + 0.5 * np.sum(B * B)))
 
     def residual(self, u, K, xk, jac=False):
-        """Residual vector (and Jacobian) at ``u``; ``xk = K⁻¹x``."""
+        """Residual vector (and Jacobian) at ``u``; ``xk = K⁻¹x``.
+
+        With ``H = exp(A/2)`` (symmetric) and ``Z = KᵀH[:d, :]``, the end point has
+        ``KᵀΔ(1)K = ZZᵀ`` and ``Kᵀδ(1) = Z H[:, d]``: a Gram matrix of half-step
+        quantities, which keeps about twice as many digits as forming ``exp(A)``.
+        """
         d = self.d
         delta, B = self.unpack(u)
         lam, Q = np.linalg.eigh(eriksen_matrix(delta, B))
-        e = np.exp(lam)
-        Q1, qm = Q[:d], Q[d]
-        Dl = (Q1 * e) @ Q1.T
-        dl = (Q1 * e) @ qm
-        R = K.T @ Dl @ K - np.eye(d)
-        r = np.concatenate([K.T @ dl - xk, self.weights * R[self.rows, self.cols]])
+        half = np.exp(0.5 * lam)
+        H = (Q * half) @ Q.T
+        Z = K.T @ H[:d]
+        c = H[:, d]
+        # rounding floor of this evaluation: ε e^{max|λ|/2} (‖K‖‖c‖ + ‖Z‖)
+        self.noise = (
+            np.finfo(float).eps
+            * float(np.max(half))
+            * (np.linalg.norm(K, 2) * np.linalg.norm(c) + np.linalg.norm(Z))
+        )
+        R = Z @ Z.T - np.eye(d)
+        r = np.concatenate([Z @ c - xk, self.weights * R[self.rows, self.cols]])
         if not np.all(np.isfinite(r)):
             raise FloatingPointError("residual overflow")
         if not jac:
             return r
-        # Daleckii–Krein: d exp(A)[E] = Q (Φ ∘ QᵀEQ) Qᵀ, Φᵢⱼ = (e^λᵢ − e^λⱼ)/(λᵢ − λⱼ)
+        # Daleckii–Krein: d exp(A/2)[E] = Q (Φ ∘ QᵀEQ) Qᵀ, Φᵢⱼ = (e^{λᵢ/2} − e^{λⱼ/2})/(λᵢ − λⱼ)
         lo = np.minimum(lam[:, None], lam[None, :])
-        Phi = np.exp(lo) * exprel(np.abs(lam[:, None] - lam[None, :]))
+        Phi = 0.5 * np.exp(0.5 * lo) * exprel(0.5 * np.abs(lam[:, None] - lam[None, :]))
         W = (Q.T @ self.gens @ Q) * Phi  # (n, N, N)
-        QW = Q1 @ W  # (n, d, N)
-        dD = QW @ Q1.T  # (n, d, d)
-        dd = QW @ qm  # (n, d)
-        dR = K.T @ dD @ K
-        Jm = dd @ K  # rows k: Kᵀ dδ_k
+        dZ = K.T @ (Q[:d] @ W @ Q.T)  # Kᵀ dH[:d, :], (n, d, N)
+        dc = (W @ Q[d]) @ Q.T  # dH[:, d], (n, N)
+        ZdZ = Z @ np.swapaxes(dZ, -1, -2)  # Z dZᵀ
+        dR = ZdZ + np.swapaxes(ZdZ, -1, -2)
+        Jm = dZ @ c + dc @ Z.T
         Js = self.weights * dR[:, self.rows, self.cols]
         return r, np.concatenate([Jm, Js], axis=1).T
 
     def newton(self, u, K, xk, tol, deadline, max_iter=50):
-        """Damped Newton from ``u`` until the residual is below ``tol`` and then until it
-        stops decreasing (at most two more steps); returns ``(u, ρ)``."""
-        r = self.residual(u, K, xk)
-        rho = float(np.linalg.norm(r))
-        extra = 0
+        """Damped Newton from ``u`` until the residual is below ``tol(u)``, then at most
+        two more full steps while they decrease it; returns ``(u, ρ)``."""
+        rho = float(np.linalg.norm(self.residual(u, K, xk)))
+        polish = 0
         for _ in range(max_iter):
-            if time.monotonic() > deadline or extra >= 2 or rho == 0.0:
+            if time.monotonic() > deadline or rho == 0.0:
                 break
-            if rho <= tol:
-                extra += 1
+            converged = rho <= tol(u)
+            if converged:
+                polish += 1
+                if polish > 2:
+                    break
             r, J = self.residual(u, K, xk, jac=True)
             try:
                 step = np.linalg.solve(J, -r)
             except np.linalg.LinAlgError:
                 break
             alpha, accepted = 1.0, False
-            while alpha > 1e-4:
+            while alpha > (0.5 if converged else 1e-4):
                 try:
                     trial = u + alpha * step
                     rho_t = float(np.linalg.norm(self.residual(trial, K, xk)))
                 except (FloatingPointError, np.linalg.LinAlgError):
                     rho_t = np.inf
-                if rho_t < (1.0 - 0.25 * alpha) * rho:
+                if rho_t < (1.0 if converged else 1.0 - 0.25 * alpha) * rho:
                     accepted = True
                     break
                 alpha *= 0.5
             if not accepted:
                 break
             u, rho = trial, rho_t
+        self.residual(u, K, xk)  # leaves self.noise at the returned point
         return u, rho
 
     def solve(self, x, S, *, deadline, rtol=1e-10, atol=1e-14):
@@ -381,10 +395,14 @@ class StandardLogSolver:
         u0 = self.pack(*eigvec_case_log(x, S0))
 
         def tol_for(u):
-            return max(rtol * self.norm(u), atol)
+            # rtol relative, or 4× the float64 rounding floor of the residual when that
+            # is larger (far pairs), as long as the floor is below 1e-6 relative
+            floor = 4.0 * getattr(self, "noise", 0.0)
+            scale = self.norm(u)
+            return max(rtol * scale, atol, floor if floor <= 1e-6 * max(scale, 1.0) else 0.0)
 
         try:
-            u, rho = self.newton(u0, K, xk, 1e-3 * tol_for(u0), deadline)
+            u, rho = self.newton(u0, K, xk, tol_for, deadline)
         except (FloatingPointError, np.linalg.LinAlgError):
             u, rho = u0, np.inf
         if rho <= tol_for(u):
@@ -398,9 +416,13 @@ class StandardLogSolver:
             Kt = np.linalg.cholesky(St)
             xkt = tril_solve(Kt, x[:, None])[:, 0]
             guess = u if prev is None else u + (u - prev[0]) * (ds / prev[1])
-            loose = 1e-8 if s_next < 1.0 else tol_for(u)
+            loose = 1e-8 if s_next < 1.0 else 0.0
+
+            def tol_t(v, loose=loose):
+                return max(loose, tol_for(v))
+
             try:
-                cand, rho_c = self.newton(guess, Kt, xkt, max(loose, tol_for(guess)), deadline, 12)
+                cand, rho_c = self.newton(guess, Kt, xkt, tol_t, deadline, 12)
             except (FloatingPointError, np.linalg.LinAlgError):
                 rho_c = np.inf
             if rho_c <= max(loose, tol_for(cand)):
@@ -410,7 +432,7 @@ class StandardLogSolver:
             else:
                 ds *= 0.5
         if s_reached >= 1.0:
-            u, rho = self.newton(u, K, xk, 1e-3 * tol_for(u), deadline)
+            u, rho = self.newton(u, K, xk, tol_for, deadline)
             if rho <= tol_for(u):
                 return u, rho, "Newton shooting with continuation"
         raise ShootingFailure(
