@@ -132,14 +132,15 @@ def exp_standard(delta, B, t=None):
     lam, Q = np.linalg.eigh(eriksen_matrix(delta, B))
     Q1 = Q[..., :d, :]
     qm = Q[..., d, :]
-    if t is None:
-        e = np.exp(lam)
-        Dl = (Q1 * e[..., None, :]) @ np.swapaxes(Q1, -1, -2)
-        dl = np.einsum("...ak,...k->...a", Q1 * e[..., None, :], qm)
-    else:
-        e = np.exp(np.asarray(t, dtype=float)[:, None] * lam)  # (n, N)
-        Dl = np.einsum("ak,nk,bk->nab", Q1, e, Q1)
-        dl = np.einsum("ak,nk,k->na", Q1, e, qm)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if t is None:
+            e = np.exp(lam)
+            Dl = (Q1 * e[..., None, :]) @ np.swapaxes(Q1, -1, -2)
+            dl = np.einsum("...ak,...k->...a", Q1 * e[..., None, :], qm)
+        else:
+            e = np.exp(np.asarray(t, dtype=float)[:, None] * lam)  # (n, N)
+            Dl = np.einsum("ak,nk,bk->nab", Q1, e, Q1)
+            dl = np.einsum("ak,nk,k->na", Q1, e, qm)
     return _from_blocks(Dl, dl)
 
 

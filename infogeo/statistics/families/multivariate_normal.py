@@ -265,7 +265,9 @@ class MultivariateNormal(StatisticalManifold):
         # affine invariance: rescale both covariances by c² (geometric mean of diag Σ₁)
         logc2 = np.mean(np.log(np.diagonal(S1, axis1=-2, axis2=-1)), axis=-1)
         c = np.exp(0.5 * logc2)
-        dm = (q[:, : self.d] - p[:, : self.d]) / c[:, None]
+        with np.errstate(over="ignore"):
+            dm = (q[:, : self.d] - p[:, : self.d]) / c[:, None]
+        self._last_raw = (q[:, : self.d] - p[:, : self.d], S1, S2)
         return p, c, S1 / (c * c)[:, None, None], dm, S2 / (c * c)[:, None, None], batch
 
     @staticmethod
@@ -423,18 +425,19 @@ class MultivariateNormal(StatisticalManifold):
         p, _, S1, dm, S2, batch = self._pair(p, q)
         n = p.shape[0]
         out = np.full(n, np.nan)
-        same_mean = np.all(dm == 0, axis=-1)
-        same_cov = np.all(S1 == S2, axis=(-1, -2)) & ~same_mean
+        raw_dm, raw_S1, raw_S2 = self._last_raw
+        same_mean = np.all(raw_dm == 0, axis=-1)
+        same_cov = np.all(raw_S1 == raw_S2, axis=(-1, -2)) & ~same_mean
         if np.any(same_mean):
             out[same_mean] = mg.common_mean_dist(S1[same_mean], S2[same_mean])
         if np.any(same_cov):
-            out[same_cov] = mg.common_cov_dist(dm[same_cov], S1[same_cov])
+            out[same_cov] = mg.common_cov_dist(raw_dm[same_cov], raw_S1[same_cov])
         rest = ~(same_mean | same_cov)
         failures = []
         bracket = None
         if np.any(rest) or bounds:
             _, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2)
-            if not (np.all(np.isfinite(x)) and np.all(np.isfinite(S))):
+            if not (np.all(np.isfinite(x[rest])) and np.all(np.isfinite(S[rest]))):
                 raise OverflowError(
                     f"{self!r}.dist: whitening the pair overflows float64 (a mean difference "
                     "of more than about 1e300 standard deviations)"
