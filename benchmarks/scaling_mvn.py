@@ -80,7 +80,7 @@ def _reference(M, kind, p, q, pair, dist):
 def _geomstats_centered(d):
     try:
         from geomstats.information_geometry.normal import CenteredNormalDistributions
-    except Exception:  # noqa: BLE001 - optional peer
+    except Exception:  # optional peer
         return None
     space = CenteredNormalDistributions(sample_dim=d)
     return lambda S1, S2: float(space.metric.dist(S1, S2))

@@ -71,18 +71,21 @@ def log_generalized_eigenvalues(S1, S2):
     ``½ < λ < 2`` as ``log1p`` of the eigenvalues of ``L₁⁻¹(Σ₂ − Σ₁)L₁⁻ᵀ``.
     """
     L1 = np.linalg.cholesky(S1)
-    L2 = np.linalg.cholesky(S2)
 
     def whitened(L, X):
         Y = tril_solve(L, X)
         return sym(tril_solve(L, np.swapaxes(Y, -1, -2)))
 
     lam = np.linalg.eigvalsh(whitened(L1, S2))
-    lam_rev = np.linalg.eigvalsh(whitened(L2, S1))[..., ::-1]  # = 1/λ, same order
-    diff = np.linalg.eigvalsh(whitened(L1, S2 - S1))
-    out = np.log1p(np.maximum(diff, -0.5))
-    out = np.where(lam >= 2.0, np.log(np.maximum(lam, 1e-300)), out)
-    out = np.where(lam <= 0.5, -np.log(np.maximum(lam_rev, 1e-300)), out)
+    out = np.log(np.maximum(lam, 1e-300))
+    middle = (lam > 0.5) & (lam < 2.0)
+    if np.any(middle):
+        diff = np.linalg.eigvalsh(whitened(L1, S2 - S1))
+        out = np.where(middle, np.log1p(np.maximum(diff, -0.5)), out)
+    small = lam <= 0.5
+    if np.any(small):
+        lam_rev = np.linalg.eigvalsh(whitened(np.linalg.cholesky(S2), S1))[..., ::-1]
+        out = np.where(small, -np.log(np.maximum(lam_rev, 1e-300)), out)
     return out
 
 
@@ -257,6 +260,44 @@ def bracket_standard(x, S, ell=None):
     return lower, np.minimum(sqrt_j, two_leg), sqrt_j
 
 
+def step_standard(delta, B, h):
+    """Point and velocity at time ``h`` of the geodesic from ``(0, I)`` with velocity
+    ``(δ, B)``: with ``Λ = exp(hA)``, ``Σ = Δ⁻¹``, ``μ = Σδ′``, and from
+    ``Λ̇ = AΛ``: ``Σ̇ = −ΣΔ̇Σ``, ``μ̇ = Σ̇δ′ + Σδ̇′``."""
+    d = delta.shape[-1]
+    lam, Q = np.linalg.eigh(eriksen_matrix(delta, B))
+    e = np.exp(h * lam)
+    Q1 = Q[:d]
+    Lam_top = (Q1 * e) @ Q.T  # rows :d of Λ
+    dLam_top = (Q1 * (lam * e)) @ Q.T  # rows :d of AΛ
+    Dl, dl = Lam_top[:, :d], Lam_top[:, d]
+    dD, ddl = dLam_top[:, :d], dLam_top[:, d]
+    C = np.linalg.cholesky(sym(Dl))
+    Ci = tril_solve(C, np.eye(d))
+    S = sym(Ci.T @ Ci)
+    mu = S @ dl
+    Sd = sym(-S @ dD @ S)
+    mud = Sd @ dl + S @ ddl
+    return mu, S, mud, Sd
+
+
+def composed_end(delta, B, steps):
+    """End point ``(m, G)`` (covariance ``GGᵀ``, ``G`` lower triangular) of the
+    geodesic from ``(0, I)`` with velocity ``(δ, B)``, in ``steps`` steps of length
+    ``1/steps``, each from the whitened current point."""
+    d = delta.shape[-1]
+    m = np.zeros(d)
+    G = np.eye(d)
+    for _ in range(steps):
+        mu, S, mud, Sd = step_standard(delta, B, 1.0 / steps)
+        C = np.linalg.cholesky(S)
+        m = m + G @ mu
+        G = G @ C
+        delta = tril_solve(C, mud[:, None])[:, 0]
+        B = sym(tril_solve(C, tril_solve(C, Sd).T))
+    return m, G
+
+
 # ----------------------------------------------------------------- Newton shooting
 class ShootingFailure(Exception):
     def __init__(self, message, residual, tolerance):
@@ -301,6 +342,39 @@ class StandardLogSolver:
         return float(np.sqrt(delta @ delta + 0.5 * np.sum(B * B)))
 
     def residual(self, u, K, xk, jac=False):
+        """Residual vector (and Jacobian) at ``u``; ``xk = K⁻¹x``.
+
+        For short geodesics (``max|λ(A)| ≤ 6``) from ``exp(A/2)`` as a Gram matrix; for
+        longer ones the end point is composed from ``k`` short steps, re-whitening
+        after each (:func:`composed_end`), which keeps the rounding floor of the
+        residual at the level of the data instead of ``ε e^{max|λ|}``; the Jacobian
+        (only a Newton direction) still comes from the one-step formula.
+        """
+        delta, B = self.unpack(u)
+        lam_max = float(np.max(np.abs(np.linalg.eigvalsh(eriksen_matrix(delta, B)))))
+        steps = int(np.ceil(lam_max / 6.0))
+        if steps <= 1:
+            return self._gram_residual(u, K, xk, jac)
+        out = self._gram_residual(u, K, xk, jac) if jac else None
+        d = self.d
+        m, G = composed_end(delta, B, steps)
+        Y = tril_solve(G, K)  # G⁻¹K: KᵀΔ(1)K = YᵀY, Kᵀδ(1) = Yᵀ G⁻¹m
+        Gm = tril_solve(G, m[:, None])[:, 0]
+        R = Y.T @ Y - np.eye(d)
+        r = np.concatenate([Y.T @ Gm - xk, self.weights * R[self.rows, self.cols]])
+        if not np.all(np.isfinite(r)):
+            raise FloatingPointError("residual overflow")
+        self.noise = (
+            np.finfo(float).eps
+            * steps
+            * (2 * d + 1)
+            * (np.linalg.norm(Y) ** 2 + np.linalg.norm(Y) * np.linalg.norm(Gm) + np.linalg.norm(xk))
+        )
+        if not jac:
+            return r
+        return r, out[1]
+
+    def _gram_residual(self, u, K, xk, jac=False):
         """Residual vector (and Jacobian) at ``u``; ``xk = K⁻¹x``.
 
         With ``H = exp(A/2)`` (symmetric) and ``Z = KᵀH[:d, :]``, the end point has

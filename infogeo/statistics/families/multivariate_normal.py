@@ -113,10 +113,23 @@ class MultivariateNormal(StatisticalManifold):
         return theta[..., : self.d].copy(), self._cov(theta)
 
     def _cov(self, theta):
+        if isinstance(theta, np.ndarray):  # plain numpy: fill the two triangles
+            out = np.empty((*theta.shape[:-1], self.d, self.d))
+            out[..., self._rows, self._cols] = theta[..., self.d :]
+            out[..., self._cols, self._rows] = theta[..., self.d :]
+            return out
         return anp.einsum("...c,cab->...ab", theta[..., self.d :], self._basis)
 
     def _violations(self, p):
-        eig = np.linalg.eigvalsh(self._cov(p))[..., 0]
+        S = self._cov(p)
+        try:  # the common case: one Cholesky factorization proves positive definiteness
+            np.linalg.cholesky(S)
+            ok = np.zeros(S.shape[:-2], dtype=bool)
+            yield ok, "covariance positive definite (smallest eigenvalue > 0)", ok
+            return
+        except np.linalg.LinAlgError:
+            pass
+        eig = np.linalg.eigvalsh(S)[..., 0]
         yield eig <= 0, "covariance positive definite (smallest eigenvalue > 0)", eig
 
     def random_point(self, size=None, rng=None) -> np.ndarray:
@@ -256,8 +269,8 @@ class MultivariateNormal(StatisticalManifold):
     def _pair(self, p, q):
         """Broadcast, check and standardize a batch of pairs: returns the flat
         ``(m1, S1, dm, S2)`` with a common pre-scaling of the covariances, and the batch shape."""
-        p = self.check_point(self._points(p))
-        q = self.check_point(self._points(q, "q"), "q")
+        p = self.check_point(p)
+        q = self.check_point(q, "q")
         p, q = np.broadcast_arrays(p, q)
         batch = p.shape[:-1]
         p, q = p.reshape(-1, self.dim), q.reshape(-1, self.dim)
