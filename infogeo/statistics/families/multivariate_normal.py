@@ -460,7 +460,19 @@ class MultivariateNormal(StatisticalManifold):
             eig = rest & mg.is_eigvec_case(x, S)
             if np.any(eig):
                 out[eig] = mg.eigvec_case_dist(x[eig], S[eig])
-            for i in np.flatnonzero(rest & ~eig):
+            todo = rest & ~eig
+            if np.any(todo):
+                # shoot towards the end whose covariance is wider along Δμ: the
+                # residual's float64 floor grows with the target's Mahalanobis ‖K⁻¹x‖
+                K = np.linalg.cholesky(S[todo])
+                xk = mg.tril_solve(K, x[todo][..., None])[..., 0]
+                flip = np.zeros(n, dtype=bool)
+                flip[todo] = np.linalg.norm(xk, axis=-1) > np.linalg.norm(x[todo], axis=-1)
+                if np.any(flip):
+                    _, x[flip], S[flip] = mg.whiten(
+                        np.zeros_like(dm[flip]), S2[flip], -dm[flip], S1[flip]
+                    )
+            for i in np.flatnonzero(todo):
                 sol, err = self._solve_standard(x[i], S[i], deadline, budget, i)
                 if err is None:
                     delta, B = sol
