@@ -71,7 +71,7 @@ def _reference(M, kind, p, q, pair, dist):
     length = 0.0
     for shift in (0.0, 0.5):
         tt = t + shift
-        vel = (-gamma(tt + 2 * h) + 8 * gamma(tt + h) - 8 * gamma(tt - h) + gamma(tt - 2 * h))
+        vel = -gamma(tt + 2 * h) + 8 * gamma(tt + h) - 8 * gamma(tt - h) + gamma(tt - 2 * h)
         vel /= 12 * h
         length += 0.25 * np.sum(w * M.norm(gamma(tt), vel))
     return abs(dist - length) / dist

@@ -115,18 +115,25 @@ def test_eigenvector_case_closed_form_against_newton():
     """Δμ an eigenvector of Σ₂Σ₁⁻¹: closed form = Newton started elsewhere; far apart too."""
     d = 3
     solver = mg.StandardLogSolver(d)
-    for scale in (0.5, 5.0, 300.0):
+    for scale in (0.5, 5.0, 300.0, 3e4):
         S = np.diag([2.5, 0.3, 4.0])
         x = np.array([scale, 0.0, 0.0])
         closed = float(mg.eigvec_case_dist(x, S))
         K = np.linalg.cholesky(S)
         xk = np.linalg.solve(K, x)
-        u0 = solver.pack(*mg.eigvec_case_log(x, S)) + 0.05
-        u, _ = solver.newton(u0, K, xk, lambda u: 1e-13 * solver.norm(u), np.inf)
-        assert solver.norm(u) == pytest.approx(closed, rel=1e-10)
+        u0 = solver.pack(*mg.eigvec_case_log(x, S)) + 1e-3
+        u, rho = solver.newton(u0, K, xk, lambda u: 1e-13 * solver.norm(u), np.inf)
+        assert rho < 1e-9 * max(1.0, scale)
+        assert solver.norm(u) == pytest.approx(closed, rel=1e-12)
+        # and the generic path: x moved off the eigenvector by 1e-10 relative
+        R, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((d, d)))
+        xr = R @ (x + np.array([0.0, 1e-10 * scale, 0.0]))
+        u, rho, method = solver.solve(xr, R @ S @ R.T, deadline=np.inf)
+        assert method.startswith("Newton")
+        assert solver.norm(u) == pytest.approx(closed, rel=1e-9)
     M = ig.MultivariateNormal(d)
     p, q = M.pack(np.zeros(d), np.eye(d)), M.pack(x, S)
-    np.testing.assert_allclose(M.exp(p, M.log(p, q)), q, rtol=1e-9)
+    np.testing.assert_allclose(M.exp(p, M.log(p, q)), q, rtol=1e-9, atol=1e-12)
 
 
 def test_one_dimensional_equals_normal_for_general_pairs():

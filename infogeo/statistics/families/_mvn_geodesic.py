@@ -284,7 +284,8 @@ def step_standard(delta, B, h):
 def composed_end(delta, B, steps):
     """End point ``(m, G)`` (covariance ``GGᵀ``, ``G`` lower triangular) of the
     geodesic from ``(0, I)`` with velocity ``(δ, B)``, in ``steps`` steps of length
-    ``1/steps``, each from the whitened current point."""
+    ``1/steps``, each from the whitened current point; also the end velocity whitened
+    by ``G``, ``(δ₁, B₁)`` (the velocity is ``(Gδ₁, GB₁Gᵀ)``)."""
     d = delta.shape[-1]
     m = np.zeros(d)
     G = np.eye(d)
@@ -295,7 +296,54 @@ def composed_end(delta, B, steps):
         G = G @ C
         delta = tril_solve(C, mud[:, None])[:, 0]
         B = sym(tril_solve(C, tril_solve(C, Sd).T))
-    return m, G
+    return m, G, delta, B
+
+
+def steps_needed(delta, B, t=1.0):
+    """Number of steps for :func:`composed_end` (``max|λ(tA)| ≤ 3`` per step)."""
+    lam_max = float(np.max(np.abs(np.linalg.eigvalsh(eriksen_matrix(delta, B))))) * abs(t)
+    return int(np.ceil(lam_max / 3.0))
+
+
+def exp_long(delta, B, t=None):
+    """Like :func:`exp_standard`, composing short steps when the geodesic is long
+    (``max|λ(A)| > 6``), so that no ``exp`` of a large matrix is formed; batched by a
+    loop over the items that need it."""
+    times = None if t is None else np.asarray(t, dtype=float).reshape(-1)
+    if times is None:
+        batch = np.broadcast_shapes(delta.shape[:-1], B.shape[:-2])
+        d = delta.shape[-1]
+        delta = np.broadcast_to(delta, (*batch, d)).reshape(-1, d)
+        B = np.broadcast_to(B, (*batch, d, d)).reshape(-1, d, d)
+        items = [(delta[i], B[i], 1.0) for i in range(delta.shape[0])]
+    else:
+        items = [(delta, B, tk) for tk in times]
+        batch = times.shape
+    d = delta.shape[-1]
+    mus, Ss = np.empty((len(items), d)), np.empty((len(items), d, d))
+    for i, (dl, Bl, tk) in enumerate(items):
+        steps = steps_needed(dl, Bl, tk)
+        if steps <= 2:
+            mus[i], Ss[i] = exp_standard(tk * dl, tk * Bl)
+            continue
+        if steps > 4096:
+            raise OverflowError(
+                "the multivariate-normal exponential map overflows float64: the geodesic "
+                "runs farther than float64 can represent (shorten the velocity)"
+            )
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                m, G, _, _ = composed_end(tk * dl, tk * Bl, steps)
+                S = sym(G @ G.T)
+        except np.linalg.LinAlgError:
+            m = S = np.array(np.inf)
+        if not (np.all(np.isfinite(m)) and np.all(np.isfinite(S))):
+            raise OverflowError(
+                "the multivariate-normal exponential map overflows float64: the geodesic "
+                "runs farther than float64 can represent (shorten the velocity)"
+            )
+        mus[i], Ss[i] = m, S
+    return mus.reshape(*batch, d), Ss.reshape(*batch, d, d)
 
 
 # ----------------------------------------------------------------- Newton shooting
@@ -353,13 +401,13 @@ class StandardLogSolver:
         delta, B = self.unpack(u)
         lam_max = float(np.max(np.abs(np.linalg.eigvalsh(eriksen_matrix(delta, B)))))
         steps = int(np.ceil(lam_max / 3.0))
-        if steps > 64:
-            raise FloatingPointError("geodesic too long for float64 (max|λ(A)| > 192)")
+        if steps > 256:
+            raise FloatingPointError("geodesic too long for float64 (max|λ(A)| > 768)")
         if steps <= 1:
             return self._gram_residual(u, K, xk, jac)
         out = self._gram_residual(u, K, xk, jac) if jac else None
         d = self.d
-        m, G = composed_end(delta, B, steps)
+        m, G, _, _ = composed_end(delta, B, steps)
         Y = tril_solve(G, K)  # G⁻¹K: KᵀΔ(1)K = YᵀY, Kᵀδ(1) = Yᵀ G⁻¹m
         Gm = tril_solve(G, m[:, None])[:, 0]
         R = Y.T @ Y - np.eye(d)

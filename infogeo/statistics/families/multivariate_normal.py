@@ -321,6 +321,13 @@ class MultivariateNormal(StatisticalManifold):
             )
         return solver.unpack(u), None
 
+    @staticmethod
+    def _wider_start(x, S):
+        """Whether the Mahalanobis length of ``x`` under ``S`` exceeds its length
+        under ``I`` (then shooting from the other end is better conditioned)."""
+        K = np.linalg.cholesky(S)
+        return bool(np.linalg.norm(mg.tril_solve(K, x[:, None])) > np.linalg.norm(x))
+
     def _solver(self):
         if getattr(self, "_log_solver", None) is None:
             self._log_solver = mg.StandardLogSolver(self.d)
@@ -357,7 +364,7 @@ class MultivariateNormal(StatisticalManifold):
         delta = mg.tril_solve(L, v[..., : self.d, None])[..., 0]
         Y = mg.tril_solve(L, self._cov(v))
         B = mg.sym(mg.tril_solve(L, np.swapaxes(Y, -1, -2)))
-        mu, S = mg.exp_standard(delta, B)
+        mu, S = mg.exp_long(delta, B)
         return self._from_standard(p, L, mu, S)
 
     def _from_standard(self, p, L, mu, S):
@@ -373,7 +380,7 @@ class MultivariateNormal(StatisticalManifold):
         delta = mg.tril_solve(L, v[: self.d, None])[:, 0]
         Y = mg.tril_solve(L, self._cov(v))
         B = mg.sym(mg.tril_solve(L, Y.T))
-        mu, S = mg.exp_standard(delta, B, np.asarray(t, dtype=float).reshape(-1))
+        mu, S = mg.exp_long(delta, B, np.asarray(t, dtype=float).reshape(-1))
         return self._from_standard(p, L, mu, S)
 
     def log(self, p, q, *, max_time=None, errors: str = "raise") -> np.ndarray:
@@ -402,15 +409,27 @@ class MultivariateNormal(StatisticalManifold):
         out = np.full(p.shape, np.nan)
         failures = []
         for i in range(p.shape[0]):
+            Lc = L[i] * c[i]
             if mg.is_eigvec_case(x[i], S[i]):
                 delta, B = mg.eigvec_case_log(x[i], S[i])
+            elif self._wider_start(x[i], S[i]):
+                # shoot from q (the residual's float64 floor grows with the target's
+                # Mahalanobis ‖K⁻¹x‖) and reverse the end velocity of that geodesic
+                Lq, xq, Sq = mg.whiten(np.zeros(self.d), S2[i], -dm[i], S1[i])
+                sol, err = self._solve_standard(xq, Sq, deadline, budget, i)
+                if err is not None:
+                    failures.append((i, err))
+                    continue
+                dq, Bq = sol
+                _, G, d1, B1 = mg.composed_end(dq, Bq, max(mg.steps_needed(dq, Bq), 1))
+                delta, B = -G @ d1, -G @ B1 @ G.T
+                Lc = Lq * c[i]
             else:
                 sol, err = self._solve_standard(x[i], S[i], deadline, budget, i)
                 if err is not None:
                     failures.append((i, err))
                     continue
                 delta, B = sol
-            Lc = L[i] * c[i]
             out[i, : self.d] = Lc @ delta
             out[i, self.d :] = mg.sym(Lc @ B @ Lc.T)[self._rows, self._cols]
         self._report(failures, errors, batch, "log")
@@ -477,7 +496,13 @@ class MultivariateNormal(StatisticalManifold):
                 if err is None:
                     delta, B = sol
                     dist = float(np.sqrt(delta @ delta + 0.5 * np.sum(B * B)))
-                    slack = 1e-9 * upper[i]
+                    # plus the absolute float64 floor of whitening (ε·cond Σ per side),
+                    # which matters only for nearly equal ill-conditioned pairs
+                    ev1, ev2 = np.linalg.eigvalsh(S1[i]), np.linalg.eigvalsh(S2[i])
+                    cond = max(ev1[-1] / ev1[0], ev2[-1] / ev2[0])
+                    slack = 1e-9 * upper[i] + 64 * np.finfo(float).eps * cond * (
+                        1.0 + np.linalg.norm(x[i])
+                    )
                     if lower[i] - slack <= dist <= upper[i] + slack:
                         out[i] = dist
                         continue
