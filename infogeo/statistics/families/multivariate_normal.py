@@ -267,8 +267,10 @@ class MultivariateNormal(StatisticalManifold):
 
     # --- geodesics (closed-form exp, Newton-shooting log)
     def _pair(self, p, q):
-        """Broadcast, check and standardize a batch of pairs: returns the flat
-        ``(m1, S1, dm, S2)`` with a common pre-scaling of the covariances, and the batch shape."""
+        """Broadcast, check and flatten a batch of pairs: returns ``(p, c, S1, dm, S2,
+        batch, raw)`` with ``S1, S2`` divided by ``c²`` (the geometric mean of diag Σ₁),
+        ``dm = (μ₂ − μ₁)/c`` (the metric is invariant under this rescaling), the batch
+        shape, and ``raw = (μ₂ − μ₁, Σ₁, Σ₂)`` unscaled."""
         p = self.check_point(p)
         q = self.check_point(q, "q")
         p, q = np.broadcast_arrays(p, q)
@@ -280,8 +282,8 @@ class MultivariateNormal(StatisticalManifold):
         c = np.exp(0.5 * logc2)
         with np.errstate(over="ignore"):
             dm = (q[:, : self.d] - p[:, : self.d]) / c[:, None]
-        self._last_raw = (q[:, : self.d] - p[:, : self.d], S1, S2)
-        return p, c, S1 / (c * c)[:, None, None], dm, S2 / (c * c)[:, None, None], batch
+        raw = (q[:, : self.d] - p[:, : self.d], S1, S2)
+        return p, c, S1 / (c * c)[:, None, None], dm, S2 / (c * c)[:, None, None], batch, raw
 
     @staticmethod
     def _check_errors(errors):
@@ -404,7 +406,7 @@ class MultivariateNormal(StatisticalManifold):
         """
         self._check_errors(errors)
         deadline, budget = self._deadline(max_time)
-        p, c, S1, dm, S2, batch = self._pair(p, q)
+        p, c, S1, dm, S2, batch, _ = self._pair(p, q)
         L, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2)
         out = np.full(p.shape, np.nan)
         failures = []
@@ -454,10 +456,10 @@ class MultivariateNormal(StatisticalManifold):
         """
         self._check_errors(errors)
         deadline, budget = self._deadline(max_time)
-        p, _, S1, dm, S2, batch = self._pair(p, q)
+        p, _, S1, dm, S2, batch, raw = self._pair(p, q)
         n = p.shape[0]
         out = np.full(n, np.nan)
-        raw_dm, raw_S1, raw_S2 = self._last_raw
+        raw_dm, raw_S1, raw_S2 = raw
         same_mean = np.all(raw_dm == 0, axis=-1)
         same_cov = np.all(raw_S1 == raw_S2, axis=(-1, -2)) & ~same_mean
         if np.any(same_mean):
@@ -532,7 +534,7 @@ class MultivariateNormal(StatisticalManifold):
           paths changing the mean at covariance ``Σ₁`` (or ``Σ₂``) and the covariance
           at a fixed mean, each leg a closed form.
         """
-        _, _, S1, dm, S2, batch = self._pair(p, q)
+        _, _, S1, dm, S2, batch, _ = self._pair(p, q)
         _, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2)
         return DistanceBracket(*(b.reshape(batch) for b in mg.bracket_standard(x, S)))
 
