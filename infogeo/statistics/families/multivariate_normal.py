@@ -236,9 +236,14 @@ class MultivariateNormal(StatisticalManifold):
         e_idx = np.arange(m)
         out[..., d + e_idx, r, c] += 0.5
         out[..., d + e_idx, c, r] += 0.5
-        BPB = np.einsum("...cab,fbe->...cfae", BP, B)  # B_c P B_f
-        sym = BPB + np.swapaxes(BPB, -3, -4)
-        out[..., d:, d:, d:] = -0.5 * np.moveaxis(sym[..., r, c], -1, -3)
+        # (B_c P B_f)[r_e, c_e] from the sparsity of B_f = E(r_f, c_f) + E(c_f, r_f):
+        # (B_c P)[r_e, r_f] [c_e = c_f] + (B_c P)[r_e, c_f] [c_e = r_f ≠ c_f], no products
+        same_c = c[:, None] == c[None, :]  # (e, f)
+        cross = (c[:, None] == r[None, :]) & (r != c)[None, :]
+        BPr = BP[..., :, r, :]  # (..., c, e, b)
+        BPB = BPr[..., r] * same_c + BPr[..., c] * cross  # (..., c, e, f)
+        BPB = np.moveaxis(BPB, -3, -2)  # (..., e, c, f)
+        out[..., d:, d:, d:] = -0.5 * (BPB + np.swapaxes(BPB, -1, -2))
         return out
 
     def christoffel_derivative(self, p):
