@@ -396,9 +396,13 @@ class MultivariateNormal(StatisticalManifold):
         Closed form when ``μ_q − μ_p`` is zero or an eigenvector of ``Σ_qΣ_p⁻¹``;
         otherwise Newton shooting on the closed-form :meth:`exp` in whitened
         coordinates, started from the closed form of the nearest such pair and
-        continued from it if Newton alone does not converge. Accepted when the
-        end-point residual (a first-order Fisher distance) is below
-        ``log_tol · ‖v‖`` (1e-10 relative).
+        continued from it if Newton alone does not converge; shot from ``q`` (and the
+        end velocity reversed) when ``q``'s covariance is the wider one along
+        ``μ_q − μ_p``. Accepted when the end-point residual ρ (a first-order Fisher
+        distance) satisfies ``ρ ≤ max(log_tol · ‖v‖, 1e-9 · max(‖v‖, m, 1))`` with
+        ``m`` the Mahalanobis length of ``μ_q − μ_p`` under the target covariance (the
+        second term is float64's floor for means thousands of standard deviations
+        apart; long geodesics are evaluated by composing short steps).
 
         Parameters
         ----------
