@@ -20,11 +20,11 @@ Method
 
    ``J̇ = K``,  ``K̇ = A J + C K``,  ``J(0) = 0``, ``K(0) = I``,
 
-   ``Aᵏₗ = −∂ₗΓᵏᵢⱼ ẋⁱ ẋʲ``, ``Cᵏⱼ = −(Γᵏᵢⱼ + Γᵏⱼᵢ) ẋⁱ`` (both from
-   :meth:`~RiemannianManifold.geodesic_jacobians`, without dense ``Γ`` or ``∂Γ``).
-   The whole batch of pairs (state ``x, ẋ, J, K`` per pair) is one ODE system for
-   DOP853, so the connection is evaluated for every pair in one vectorized call. The
-   start is the straight-line guess ``v₀ = q − p``. A Newton step is first shortened to at most half of
+   ``Aᵏₗ = −∂ₗΓᵏᵢⱼ ẋⁱ ẋʲ`` (from :meth:`~RiemannianManifold.geodesic_jacobians`),
+   ``Cᵏⱼ = −(Γᵏᵢⱼ + Γᵏⱼᵢ) ẋⁱ``. The whole batch of pairs (state ``x, ẋ, J, K`` per
+   pair) is one ODE system for DOP853, so the Christoffel symbols are evaluated for
+   every pair in one vectorized call. The start is the straight-line guess
+   ``v₀ = q − p``. A Newton step is first shortened to at most half of
    ``max(‖v‖, ‖q − p‖)`` (a trust region in coordinates); a step that leaves the
    domain or does not decrease the residual (Armijo-type test
    ``ρ_new ≤ (1 − 10⁻⁴ α) ρ``) is halved, up to ``max_halvings`` times; small sets
