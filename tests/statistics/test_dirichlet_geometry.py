@@ -29,6 +29,7 @@ def test_closed_form_contractions_match_dense_christoffel(k):
         assert rel(a, b) < 1e-12
     np.testing.assert_allclose(D.geodesic_acceleration(p, v), ref[0], rtol=1e-12, atol=1e-14)
     acc, dp, dv = D._geodesic_jacobians_lowrank(p, v)
+    np.testing.assert_allclose(acc, ref[0], rtol=1e-12, atol=1e-14)
     for (diag, U, W), dense in ((dp, got[1]), (dv, got[2])):
         rebuilt = U @ np.swapaxes(W, -1, -2) + diag[..., None] * np.eye(k)
         assert rel(rebuilt, dense) < 1e-12
