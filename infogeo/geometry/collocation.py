@@ -18,9 +18,13 @@ by Newton's method from the straight line, with the analytic Jacobian
 ``∂R_jᵏ/∂X_mˡ = (D²)_jm δᵏₗ + D_jm (Γᵏᵢₗ + Γᵏₗᵢ) Vⁱ_j + δ_jm ∂ₗΓᵏᵢⱼ Vⁱ_j Vʲ_j``,
 
 ``V = DX``: one dense ``(N − 1) d`` square system per pair, all pairs solved by one
-batched :func:`numpy.linalg.solve`, and ``Γ, ∂Γ`` for every node of every pair from
-one vectorized :meth:`~RiemannianManifold.christoffel_and_derivative` call per
-iteration. A step is halved (up to ``max_halvings`` times) while some node leaves
+batched :func:`numpy.linalg.solve`, and the connection terms (contractions only, no
+dense ``Γ, ∂Γ``) for every node of every pair from one vectorized
+:meth:`~RiemannianManifold.geodesic_jacobians` call per iteration. When the manifold
+gives them as diagonal plus low rank (``_geodesic_jacobians_lowrank``, e.g. Dirichlet)
+and ``d ≥ 8``, the system is solved by Woodbury instead (:func:`_solve_lowrank`: one
+``(N − 1)`` square system per coordinate).
+A step is halved (up to ``max_halvings`` times) while some node leaves
 the domain (:meth:`~RiemannianManifold.belongs`) or the residual norm ``‖R‖₂`` does
 not decrease; a pair whose ``‖R‖₂`` has not halved in 8 iterations is given up.
 
