@@ -154,12 +154,16 @@ class RiemannianManifold:
         """
         p = self._points(p)
         egrad = self._vectors(egrad, "egrad")
-        if damping < 0 or not np.isfinite(damping):
-            raise ValueError(f"damping must be a finite number >= 0, got {damping}")
+        self._check_damping(damping)
         G = self.metric(p)
         if damping:
             G = G + damping * np.eye(self.dim)
         return solve_spd(G, egrad, name=f"metric of {self!r}")
+
+    @staticmethod
+    def _check_damping(damping) -> None:
+        if damping < 0 or not np.isfinite(damping):
+            raise ValueError(f"damping must be a finite number >= 0, got {damping}")
 
     # ---------------------------------------------------------- connection
     def metric_derivative(self, p) -> np.ndarray:

@@ -105,3 +105,20 @@ def test_large_k_collocation_agrees_with_shooting():
     v_shoot = solve_log(D, p, q, collocation=False)
     np.testing.assert_allclose(v, v_shoot, rtol=1e-8, atol=1e-9 * np.abs(v).max())
     np.testing.assert_allclose(D.exp(p, v), q, rtol=1e-9)
+
+
+def test_riemannian_gradient_by_sherman_morrison_matches_dense_solve():
+    D = ig.Dirichlet(6)
+    rng = np.random.default_rng(2)
+    p = rng.uniform(0.05, 50.0, (3, 6))
+    g = rng.normal(size=(3, 6))
+    for lam in (0.0, 0.7):
+        G = D.fisher(p) + lam * np.eye(6)
+        ref = np.linalg.solve(G, g[..., None])[..., 0]
+        np.testing.assert_allclose(D.riemannian_gradient(p, g, damping=lam), ref, rtol=1e-10)
+    single = np.linalg.solve(D.fisher(p[0]), g[0])
+    np.testing.assert_allclose(D.riemannian_gradient(p[0], g[0]), single, rtol=1e-10)
+    with pytest.raises(ValueError, match="damping"):
+        D.riemannian_gradient(p, g, damping=-1.0)
+    with pytest.raises(ValueError, match="alpha"):
+        D.riemannian_gradient(-p, g)

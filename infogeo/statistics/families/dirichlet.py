@@ -12,6 +12,7 @@ from ..._validation import check_positive_int
 from ..manifold import StatisticalManifold
 from ._closed_connection import ClosedFormConnection
 from ._dirichlet_metric import (
+    DiagonalPlusRankOne,
     dirichlet_geodesic_jacobians,
     dirichlet_metric,
     dirichlet_metric_derivative,
@@ -63,6 +64,16 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
         p = self.check_point(p)
         v = self._vectors(v)
         return dirichlet_geodesic_jacobians(*np.broadcast_arrays(p, v))
+
+    def riemannian_gradient(self, p, egrad, damping: float = 0.0):
+        """``(F(α) + λI)⁻¹ ∇f`` by Sherman–Morrison in ``O(k)`` per point:
+        ``F + λI = diag(ψ′(α) + λ) − ψ′(α₀) 11ᵀ``, positive definite for ``λ ≥ 0``."""
+        p = self.check_point(p)
+        egrad = self._vectors(egrad, "egrad")
+        self._check_damping(damping)
+        p, egrad = np.broadcast_arrays(p, egrad)
+        a1 = polygamma(1, p) + damping
+        return DiagonalPlusRankOne(a1, polygamma(1, p.sum(-1))).solve(egrad)
 
     #: rank of the low-rank part of the connection Jacobians (collocation solves by
     #: Woodbury, see :func:`infogeo.geometry.collocation._solve_lowrank`)
