@@ -18,9 +18,13 @@ by Newton's method from the straight line, with the analytic Jacobian
 ``∂R_jᵏ/∂X_mˡ = (D²)_jm δᵏₗ + D_jm (Γᵏᵢₗ + Γᵏₗᵢ) Vⁱ_j + δ_jm ∂ₗΓᵏᵢⱼ Vⁱ_j Vʲ_j``,
 
 ``V = DX``: one dense ``(N − 1) d`` square system per pair, all pairs solved by one
-batched :func:`numpy.linalg.solve`, and ``Γ, ∂Γ`` for every node of every pair from
-one vectorized :meth:`~RiemannianManifold.christoffel_and_derivative` call per
-iteration. A step is halved (up to ``max_halvings`` times) while some node leaves
+batched :func:`numpy.linalg.solve`, and the connection terms (contractions only, no
+dense ``Γ, ∂Γ``) for every node of every pair from one vectorized
+:meth:`~RiemannianManifold.geodesic_jacobians` call per iteration. When the manifold
+gives them as diagonal plus low rank (``_geodesic_jacobians_lowrank``, e.g. Dirichlet)
+and ``d ≥ 8``, the system is solved by Woodbury instead (:func:`_solve_lowrank`: one
+``(N − 1)`` square system per coordinate).
+A step is halved (up to ``max_halvings`` times) while some node leaves
 the domain (:meth:`~RiemannianManifold.belongs`) or the residual norm ``‖R‖₂`` does
 not decrease; a pair whose ``‖R‖₂`` has not halved in 8 iterations is given up.
 
@@ -128,11 +132,6 @@ def _operators(N: int):
     # ∫₀ᵗ f dt' = −½ ∫₁ˣ f dx' (t = (1 − x)/2), f interpolated on the 2N grid
     S = -0.5 * _basis_matrix(y, M, lambda e: cheb.chebint(e, lbnd=1.0)) @ _dct_matrix(M)
     return t, D, D2, C, E0, E1, S
-
-
-def _quad(gamma, v):
-    """``Γᵏᵢⱼ vⁱ vʲ`` as ``(..., k)``."""
-    return np.einsum("...kij,...i,...j->...k", gamma, v, v)
 
 
 def collocation_log(
@@ -278,9 +277,10 @@ def _evaluate(manifold, P, Q, Y, N):
         if ok.all():  # the usual case: no NaN-filled copies
             R, Cs, A = _connection_terms(manifold, X, Vel, Acc)
         else:
+            width = _terms_width(manifold, d)
             R = np.full((B, n * d), np.nan)
-            Cs = np.full((B, n, d, d), np.nan)
-            A = np.full((B, n, d, d), np.nan)
+            Cs = np.full((B, n, d, width), np.nan)
+            A = np.full((B, n, d, width), np.nan)
             w = np.flatnonzero(ok)
             if w.size:
                 R[w], Cs[w], A[w] = _connection_terms(manifold, X[w], Vel[w], Acc[w])
@@ -290,16 +290,33 @@ def _evaluate(manifold, P, Q, Y, N):
 
 
 def _connection_terms(manifold, X, Vel, Acc):
-    """``R``, ``Cs``, ``A`` of :func:`_evaluate` from one connection evaluation at the
-    nodes ``X`` ``(B, n, d)``; ``Γᵏᵢⱼ Vⁱ Vʲ = ½ Csᵏₗ Vˡ``."""
+    """``R``, ``Cs``, ``A`` of :func:`_evaluate` from one
+    :meth:`~RiemannianManifold.geodesic_jacobians` call at the nodes ``X`` ``(B, n, d)``
+    (``Cs = −∂acc/∂v``, ``A = −∂acc/∂x``, ``R = Acc − acc``)."""
     B, n, d = X.shape
-    gamma, dgamma = manifold.christoffel_and_derivative(X.reshape(-1, d))
-    gamma = gamma.reshape(B, n, d, d, d)
-    Cs = np.einsum("bnkil,bni->bnkl", gamma + np.swapaxes(gamma, -1, -2), Vel)
-    R = (Acc + 0.5 * np.einsum("bnkl,bnl->bnk", Cs, Vel)).reshape(B, n * d)
-    VV = (Vel[..., :, None] * Vel[..., None, :]).reshape(B, n, 1, d * d, 1)
-    A = (dgamma.reshape(B, n, d, d * d, d) * VV).sum(axis=3)
-    return R, Cs, A
+    width = _terms_width(manifold, d)
+    if width != d:  # diagonal plus low rank, packed as [diag | U | W]: −(diag + U Wᵀ)
+        acc, dp, dv = manifold._geodesic_jacobians_lowrank(X.reshape(-1, d), Vel.reshape(-1, d))
+        Cs, A = (-np.concatenate([f[0][..., None], f[1], -f[2]], axis=-1) for f in (dv, dp))
+    else:
+        acc, dp, dv = manifold.geodesic_jacobians(X.reshape(-1, d), Vel.reshape(-1, d))
+        Cs, A = -dv, -dp
+    R = (Acc - acc.reshape(B, n, d)).reshape(B, n * d)
+    return R, Cs.reshape(B, n, d, width), A.reshape(B, n, d, width)
+
+
+#: Smallest dimension at which a manifold's diagonal-plus-low-rank connection
+#: Jacobians (``_geodesic_jacobians_lowrank``) replace the dense ones in Newton.
+_LOWRANK_MIN_DIM = 8
+
+
+def _terms_width(manifold, d):
+    """Last axis of ``Cs``/``A``: ``d`` (dense ``d × d`` blocks) or ``1 + 2r`` for the
+    packed form ``[diag | U | W]`` of a ``diag + U Wᵀ`` block of rank ``r``."""
+    r = getattr(manifold, "_jacobian_rank", None)
+    if r is None or d < _LOWRANK_MIN_DIM or 1 + 2 * r >= d:
+        return d
+    return 1 + 2 * r
 
 
 @lru_cache(maxsize=16)
@@ -348,9 +365,12 @@ def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
             break
         every = m == B
         Ra, Ca, Aa = (R, Cs, A) if every else (R[act], Cs[act], A[act])
-        J = (Dint * Ca[:, :, :, None, :] + base).reshape(m, -1)
-        J[:, diag] += Aa.reshape(m, -1)
-        delta = _solve(J.reshape(m, n * d, n * d), Ra)
+        if Ca.shape[-1] == d:
+            J = (Dint * Ca[:, :, :, None, :] + base).reshape(m, -1)
+            J[:, diag] += Aa.reshape(m, -1)
+            delta = _solve(J.reshape(m, n * d, n * d), Ra)
+        else:
+            delta = _solve_lowrank(Ca, Aa, Ra, N)
         step = np.max(np.abs(delta), axis=1)  # NaN or inf where delta is not finite
         usable = np.isfinite(step)
         alive[act[~usable]] = False
@@ -412,6 +432,55 @@ def _solve(J, R):
         return out
 
 
+def _solve_lowrank(Cs, A, R, N):
+    """Batched ``−J⁻¹R`` for blocks ``Cs_j = diag(c_j) + X_j Y_jᵀ`` and
+    ``A_j = diag(α_j) + Z_j W_jᵀ`` (packed ``[diag | U | W]``, rank ``r``), by Woodbury.
+
+    Without the low-rank parts ``J`` splits into one ``n × n`` system per coordinate
+    ``k``, ``M_k = D² + diag(c_{·k}) D + diag(α_{·k})`` (interior nodes). The low-rank
+    parts enter through ``ξ_jr = Y_jr·(Dδ)_j`` and ``η_jr = W_jr·δ_j``; with
+    ``δ = δ₀ − T ζ`` (``δ₀ = −M⁻¹R``, ``ζ = (ξ, η)``) they solve the ``2rn`` square
+    capacitance system ``(I + PT) ζ = P δ₀``. Cost ``O(d n³ + d r² n²)`` per pair
+    instead of ``O(d³ n³)``; NaN rows where a system is singular.
+    """
+    _, D, D2, *_ = _operators(N)
+    inner = slice(1, N)
+    Di, D2i = D[inner, inner], D2[inner, inner]
+    B, n, d, w = Cs.shape
+    r = (w - 1) // 2
+    c, X, Y = Cs[..., 0], Cs[..., 1 : 1 + r], Cs[..., 1 + r :]
+    al, Z, W = A[..., 0], A[..., 1 : 1 + r], A[..., 1 + r :]
+    # M[b, k] = D² + diag(c[b, :, k]) D + diag(α[b, :, k])
+    M = D2i + np.moveaxis(c, 1, 2)[..., :, None] * Di
+    idx = np.arange(n)
+    M[..., idx, idx] += np.moveaxis(al, 1, 2)
+    Rk = np.moveaxis(R.reshape(B, n, d), 1, 2)  # (B, d, n)
+    try:
+        Minv = np.linalg.solve(M, np.broadcast_to(np.eye(n), M.shape))
+    except np.linalg.LinAlgError:
+        return np.full_like(R, np.nan)
+    DM = Di @ Minv  # (B, d, n, n)
+    d0 = -np.einsum("bkjm,bkm->bjk", Minv, Rk)  # (B, n, d)
+    # capacitance: rows (ξ_jr, η_jr), columns (ξ_Js, η_Js)
+    cap = np.empty((B, 2, n, r, 2, n, r))
+    for a, (Pm, L) in enumerate(((Y, DM), (W, Minv))):
+        for b_, U in enumerate((X, Z)):
+            cap[:, a, :, :, b_] = np.einsum("bjkr,bkjJ,bJks->bjrJs", Pm, L, U)
+    q = 2 * n * r
+    cap = cap.reshape(B, q, q) + np.eye(q)
+    Dd0 = np.einsum("jm,bmk->bjk", Di, d0)
+    rhs = np.concatenate(
+        [np.einsum("bjkr,bjk->bjr", Y, Dd0), np.einsum("bjkr,bjk->bjr", W, d0)], axis=1
+    ).reshape(B, q)
+    try:
+        zeta = np.linalg.solve(cap, rhs[..., None])[..., 0].reshape(B, 2, n, r)
+    except np.linalg.LinAlgError:
+        return np.full_like(R, np.nan)
+    forcing = np.einsum("bjkr,bjr->bkj", X, zeta[:, 0]) + np.einsum("bjkr,bjr->bkj", Z, zeta[:, 1])
+    delta = d0 - np.einsum("bkjm,bkm->bjk", Minv, forcing)
+    return delta.reshape(B, n * d)
+
+
 def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor):
     """The tail and integrated-defect certificates of the module docstring."""
     _, _, _, C, E0, E1, S = _operators(N)
@@ -427,8 +496,8 @@ def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor):
     inside = np.all(manifold.belongs(x.reshape(-1, d)).reshape(B, M), axis=1)
     xs = np.where(inside[:, None, None], x, P[:, None, :])
     with np.errstate(all="ignore"):
-        gamma = manifold.christoffel(xs.reshape(-1, d)).reshape(B, M, d, d, d)
-        force = _quad(gamma, w + (Q - P)[:, None, :])
+        vel = (w + (Q - P)[:, None, :]).reshape(-1, d)
+        force = -manifold.geodesic_acceleration(xs.reshape(-1, d), vel).reshape(B, M, d)
         # ẋ(t) − ẋ(0) + ∫₀ᵗ Γ(x)[ẋ, ẋ] vanishes along a geodesic
         defect = w - w[:, :1] + np.einsum("ts,bsd->btd", S, force)
         defect = np.max(np.abs(defect), axis=(1, 2))

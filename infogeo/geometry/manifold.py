@@ -24,7 +24,20 @@ from autograd import make_vjp
 from .._validation import as_float_array, as_points, as_vectors, check_positive_int
 from .linalg import solve_spd
 
-__all__ = ["RiemannianManifold"]
+__all__ = ["RiemannianManifold", "dense_geodesic_jacobians"]
+
+
+def dense_geodesic_jacobians(gamma, dgamma, v):
+    """``(acc, dacc_dp, dacc_dv)`` of :meth:`RiemannianManifold.geodesic_jacobians` from
+    dense ``Γ[..., k, i, j]`` and ``∂Γ[..., k, i, j, l]`` (two-operand contractions)."""
+    n = v.shape[-1]
+    batch = v.shape[:-1]
+    vv = (v[..., :, None] * v[..., None, :]).reshape(*batch, 1, n * n, 1)
+    dacc_dp = -(np.reshape(dgamma, (*batch, n, n * n, n)) * vv).sum(axis=-2)
+    half = np.einsum("...kij,...i->...kj", gamma, v)
+    dacc_dv = -(half + np.einsum("...kij,...j->...ki", gamma, v))
+    acc = 0.5 * np.einsum("...kj,...j->...k", dacc_dv, v)
+    return acc, dacc_dp, dacc_dv
 
 
 class RiemannianManifold:
@@ -141,12 +154,16 @@ class RiemannianManifold:
         """
         p = self._points(p)
         egrad = self._vectors(egrad, "egrad")
-        if damping < 0 or not np.isfinite(damping):
-            raise ValueError(f"damping must be a finite number >= 0, got {damping}")
+        self._check_damping(damping)
         G = self.metric(p)
         if damping:
             G = G + damping * np.eye(self.dim)
         return solve_spd(G, egrad, name=f"metric of {self!r}")
+
+    @staticmethod
+    def _check_damping(damping) -> None:
+        if damping < 0 or not np.isfinite(damping):
+            raise ValueError(f"damping must be a finite number >= 0, got {damping}")
 
     # ---------------------------------------------------------- connection
     def metric_derivative(self, p) -> np.ndarray:
@@ -309,9 +326,78 @@ class RiemannianManifold:
         out = np.linalg.solve(G, rhs)
         return out.reshape(first_kind.shape)
 
+    def _connection_from_metric_only(self) -> bool:
+        """True when no Christoffel method is overridden: the connection then comes
+        from :meth:`metric` alone, and contractions can skip the dense symbols."""
+        cls = type(self)
+        base = RiemannianManifold
+        return (
+            cls.christoffel is base.christoffel
+            and cls.christoffel_derivative is base.christoffel_derivative
+            and cls.christoffel_and_derivative is base.christoffel_and_derivative
+        )
+
+    def _flat_metric(self, flat):
+        """The metric on ``(N, dim)`` points, autograd-traceable (for contractions)."""
+        return self.metric(flat)
+
     def geodesic_acceleration(self, p, v) -> np.ndarray:
-        """``γ̈ᵏ = −Γᵏᵢⱼ γ̇ⁱ γ̇ʲ`` at position ``p`` with velocity ``v``."""
+        """``γ̈ᵏ = −Γᵏᵢⱼ γ̇ⁱ γ̇ʲ`` at position ``p`` with velocity ``v``, shape ``(..., dim)``.
+
+        When the connection comes from the metric alone (no Christoffel method
+        overridden), it is computed as ``−G⁻¹ w`` with ``w_l = Γ_lij vⁱvʲ`` from one
+        reverse-mode pass (:func:`~infogeo.geometry.contractions.metric_acceleration`,
+        ``O(dim³)`` per point); otherwise from :meth:`christoffel`.
+        """
+        p = np.asarray(p, dtype=float)
+        v = np.asarray(v, dtype=float)
+        if self._connection_from_metric_only():
+            from .contractions import metric_acceleration
+
+            P, V = np.broadcast_arrays(p, v)
+            n = self.dim
+            try:
+                acc = metric_acceleration(self._flat_metric, P.reshape(-1, n), V.reshape(-1, n))
+                return acc.reshape(P.shape)
+            except (TypeError, AttributeError, NotImplementedError):
+                pass
         return -np.einsum("...kij,...i,...j->...k", self.christoffel(p), v, v)
+
+    def geodesic_jacobians(self, p, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The geodesic acceleration and its derivatives: ``(acc, dacc_dp, dacc_dv)``.
+
+        ``accᵏ = −Γᵏᵢⱼ vⁱ vʲ`` (shape ``(..., dim)``),
+        ``dacc_dp[..., k, l] = ∂accᵏ/∂pˡ = −∂ₗΓᵏᵢⱼ vⁱ vʲ`` and
+        ``dacc_dv[..., k, l] = ∂accᵏ/∂vˡ = −(Γᵏᵢₗ + Γᵏₗᵢ) vⁱ`` (shape ``(..., dim, dim)``),
+        broadcasting ``p`` against ``v``. These contractions are all that the geodesic
+        solvers (collocation, Jacobi fields of shooting) need at a node.
+
+        The base class contracts :meth:`christoffel_and_derivative` when a subclass
+        overrides a Christoffel method; when the connection comes from the metric
+        alone it never forms ``Γ`` or ``∂Γ``: ``acc = −G⁻¹w``, ``w_l = Γ_lij vⁱvʲ``,
+        ``dacc_dv = −G⁻¹ ∂w/∂v``, ``dacc_dp = −G⁻¹(∂w/∂p + ∂ₗG·acc)``, each row by
+        reverse-mode autograd on copies of the points
+        (:func:`~infogeo.geometry.contractions.metric_geodesic_jacobians`: ``O(dim³)``
+        work and memory per point instead of ``O(dim⁴)``). Subclasses with structure
+        (Dirichlet: diagonal plus rank one) override it with closed forms.
+        """
+        p = self._points(p)
+        v = self._vectors(v)
+        p, v = np.broadcast_arrays(p, v)
+        n = self.dim
+        batch = p.shape[:-1]
+        if self._connection_from_metric_only():
+            from .contractions import metric_geodesic_jacobians
+
+            try:
+                acc, dp, dv = metric_geodesic_jacobians(
+                    self._flat_metric, p.reshape(-1, n), v.reshape(-1, n)
+                )
+                return acc.reshape(p.shape), dp.reshape(*batch, n, n), dv.reshape(*batch, n, n)
+            except (TypeError, AttributeError, NotImplementedError):
+                pass
+        gamma, dgamma = self.christoffel_and_derivative(p)
+        return dense_geodesic_jacobians(gamma, dgamma, v)
 
     # ---------------------------------------------------------- geodesics
     def exp(self, p, v) -> np.ndarray:

@@ -20,7 +20,7 @@ Method
 
    ``J̇ = K``,  ``K̇ = A J + C K``,  ``J(0) = 0``, ``K(0) = I``,
 
-   ``Aᵏₗ = −∂ₗΓᵏᵢⱼ ẋⁱ ẋʲ`` (from :meth:`~RiemannianManifold.christoffel_derivative`),
+   ``Aᵏₗ = −∂ₗΓᵏᵢⱼ ẋⁱ ẋʲ`` (from :meth:`~RiemannianManifold.geodesic_jacobians`),
    ``Cᵏⱼ = −(Γᵏᵢⱼ + Γᵏⱼᵢ) ẋⁱ``. The whole batch of pairs (state ``x, ẋ, J, K`` per
    pair) is one ODE system for DOP853, so the Christoffel symbols are evaluated for
    every pair in one vectorized call. The start is the straight-line guess
@@ -374,20 +374,16 @@ def _integrate(manifold, P, V, variational, rtol, atol):
         vs = np.where(inside[:, None], xd, 0.0)
         out = np.zeros_like(Y)
         with np.errstate(all="ignore"):
-            if variational:
-                gamma, dgamma = manifold.christoffel_and_derivative(xs)
-            else:
-                gamma = manifold.christoffel(xs)
             out[:, :d] = vs
-            out[:, d : 2 * d] = -np.einsum("nkij,ni,nj->nk", gamma, vs, vs)
             if variational:
+                acc, A, C = manifold.geodesic_jacobians(xs, vs)
+                out[:, d : 2 * d] = acc
                 Jm = Y[:, 2 * d : 2 * d + d * d].reshape(B, d, d)
                 Km = Y[:, 2 * d + d * d :].reshape(B, d, d)
-                # two-operand einsums: no contraction path to search at every call
-                A = -np.einsum("nkijl,nij->nkl", dgamma, vs[:, :, None] * vs[:, None, :])
-                C = -(np.einsum("nkij,ni->nkj", gamma, vs) + np.einsum("nkij,nj->nki", gamma, vs))
                 out[:, 2 * d : 2 * d + d * d] = Km.reshape(B, -1)
                 out[:, 2 * d + d * d :] = (A @ Jm + C @ Km).reshape(B, -1)
+            else:
+                out[:, d : 2 * d] = manifold.geodesic_acceleration(xs, vs)
         finite = np.all(np.isfinite(out), axis=1)
         poisoned[inside & ~finite] = True
         out[~(inside & finite)] = 0.0
@@ -430,15 +426,13 @@ def _bvp_guess(manifold, p, q, tol: float = 1e-6, max_nodes: int = 2000):
     def fun(_t, y):
         x, w = safe(y[:d].T, y[d:].T)
         with np.errstate(all="ignore"):
-            acc = -np.einsum("nkij,ni,nj->nk", manifold.christoffel(x), w, w)
+            acc = manifold.geodesic_acceleration(x, w)
         return np.vstack([w.T, acc.T])
 
     def fun_jac(_t, y):
         x, w = safe(y[:d].T, y[d:].T)
         with np.errstate(all="ignore"):
-            gamma, dgamma = manifold.christoffel_and_derivative(x)
-        A = -np.einsum("nkijl,ni,nj->nkl", dgamma, w, w)
-        C = -(np.einsum("nkij,ni->nkj", gamma, w) + np.einsum("nkij,nj->nki", gamma, w))
+            _, A, C = manifold.geodesic_jacobians(x, w)
         n = x.shape[0]
         jac = np.zeros((n, 2 * d, 2 * d))
         jac[:, :d, d:] = np.eye(d)

@@ -12,6 +12,8 @@ from ..._validation import check_positive_int
 from ..manifold import StatisticalManifold
 from ._closed_connection import ClosedFormConnection
 from ._dirichlet_metric import (
+    DiagonalPlusRankOne,
+    dirichlet_geodesic_jacobians,
     dirichlet_metric,
     dirichlet_metric_derivative,
     dirichlet_metric_second_derivative,
@@ -49,6 +51,38 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
         D2 = np.broadcast_to(-q3[..., None, None, None, None], (*batch, k, k, k, k)).copy()
         D2[..., idx, idx, idx, idx] += p3
         return G_inv, D, D2
+
+    def geodesic_acceleration(self, p, v):
+        """``−Γ(α)[v, v] = −G⁻¹ · ½(ψ″(α)∘v² − ψ″(α₀)(Σv)² 1)``, ``O(k)`` per point
+        (Sherman–Morrison; see :func:`dirichlet_geodesic_jacobians`)."""
+        p, v = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(v, dtype=float))
+        return dirichlet_geodesic_jacobians(p, v, derivatives=False)[0]
+
+    def geodesic_jacobians(self, p, v):
+        """Closed forms in ``O(k)`` per point (besides the ``k × k`` outputs): the
+        metric is diagonal plus rank one, see :func:`dirichlet_geodesic_jacobians`."""
+        p = self.check_point(p)
+        v = self._vectors(v)
+        return dirichlet_geodesic_jacobians(*np.broadcast_arrays(p, v))
+
+    def riemannian_gradient(self, p, egrad, damping: float = 0.0):
+        """``(F(α) + λI)⁻¹ ∇f`` by Sherman–Morrison in ``O(k)`` per point:
+        ``F + λI = diag(ψ′(α) + λ) − ψ′(α₀) 11ᵀ``, positive definite for ``λ ≥ 0``."""
+        p = self.check_point(p)
+        egrad = self._vectors(egrad, "egrad")
+        self._check_damping(damping)
+        p, egrad = np.broadcast_arrays(p, egrad)
+        a1 = polygamma(1, p) + damping
+        return DiagonalPlusRankOne(a1, polygamma(1, p.sum(-1))).solve(egrad)
+
+    #: rank of the low-rank part of the connection Jacobians (collocation solves by
+    #: Woodbury, see :func:`infogeo.geometry.collocation._solve_lowrank`)
+    _jacobian_rank = 2
+
+    def _geodesic_jacobians_lowrank(self, p, v):
+        """As :meth:`geodesic_jacobians`, each derivative as ``(diag, U, W)`` with
+        ``∂acc = diag(diag) + U Wᵀ``, ``U, W`` of shape ``(..., k, 2)``."""
+        return dirichlet_geodesic_jacobians(*np.broadcast_arrays(p, v), lowrank=True)
 
     def _metric_np(self, p):
         k = p.shape[-1]
