@@ -8,7 +8,7 @@ natural gradient descent is the statistical case.
 """
 
 from . import models
-from .exceptions import ConvergenceError
+from .exceptions import ConvergenceError, DivergenceError
 from .geometry import Euclidean, Geodesic, MetricManifold, RiemannianManifold
 from .interop import from_geomstats
 from .models import PredictiveModel
@@ -43,6 +43,7 @@ __all__ = [
     "Binomial",
     "Categorical",
     "ConvergenceError",
+    "DivergenceError",
     "Dirichlet",
     "Euclidean",
     "Exponential",
