@@ -373,7 +373,7 @@ class RiemannianGradientDescent:
         run that broke there (the caller then keeps the previous iterate)."""
         where = f"step {nit} (t = {step.t:.3g}) to x = {step.x}"
         try:
-            g = objective.gradient(step.x)
+            g = objective.gradient(step.x) if step.egrad is None else step.egrad
         except NonFiniteError as exc:
             return diverged(f"{exc.what} not finite after {where}; x is the last finite iterate")
         out = self._direction(step.x, g, damping)

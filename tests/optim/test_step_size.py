@@ -119,7 +119,8 @@ def test_armijo_decreases_fun_monotonically(half_plane):
     f = lambda p: (p[0] - 2.0) ** 2 + 5.0 * (anp.log(p[1]) + 1.0) ** 2 + p[0] * p[1]  # noqa: E731
     res = minimize(f, [-1.0, 3.0], half_plane, max_iter=200)
     fun = res.history["fun"]
-    assert np.all(np.diff(fun) <= 0.0)
+    # below rounding the approximate Armijo test lets f rise by at most 16 ε |f|
+    assert np.all(np.diff(fun) <= 16 * np.finfo(float).eps * np.abs(fun[:-1]))
     assert fun[-1] < fun[0]
 
 
