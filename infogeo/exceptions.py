@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["ConvergenceError"]
+import numpy as np
+
+__all__ = ["ConvergenceError", "DivergenceError", "NonFiniteError"]
 
 
 class ConvergenceError(RuntimeError):
@@ -25,3 +27,45 @@ class ConvergenceError(RuntimeError):
         super().__init__(message)
         self.residual = residual
         self.tolerance = tolerance
+
+
+class DivergenceError(ConvergenceError):
+    """An optimization run diverged (NaN/inf or overflowing values, gradients or metrics).
+
+    Raised only when asked for (``raise_on_divergence=True``); by default the run
+    returns an :class:`~infogeo.OptimizeResult` with ``success=False`` and status 5.
+
+    Attributes
+    ----------
+    result
+        The :class:`~infogeo.OptimizeResult` the run would have returned: ``x`` is the
+        last finite iterate.
+    """
+
+    def __init__(self, message: str, result=None):
+        super().__init__(message)
+        self.result = result
+
+
+class NonFiniteError(ValueError, ArithmeticError):
+    """A function, gradient or model quantity was NaN or infinite (or overflowed) at ``x``.
+
+    Raised by the optimizer's objective wrapper, and by models whose quantities overflow;
+    during a run the optimizer turns it into a *diverged* result (status 5), at the start
+    point into a ``ValueError`` naming the start.
+
+    Attributes
+    ----------
+    what
+        What was not finite: ``"fun"``, ``"gradient"``, ...
+    x
+        The point.
+    value
+        The offending value.
+    """
+
+    def __init__(self, message: str, what: str, x, value):
+        super().__init__(message)
+        self.what = what
+        self.x = np.array(x, dtype=float)
+        self.value = value

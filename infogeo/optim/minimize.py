@@ -28,7 +28,8 @@ def minimize(
     **options
         ``step_size``, ``line_search``, ``trust_region``, ``damping``, ``retraction``,
         ``max_iter``, ``gtol``, ``ftol``, ``max_time``, ``min_step``, ``stopping``,
-        ``callback``, ``progress``: see :class:`~infogeo.RiemannianGradientDescent`.
+        ``callback``, ``progress``, ``max_step_length``, ``raise_on_divergence``: see
+        :class:`~infogeo.RiemannianGradientDescent`.
 
     Returns
     -------

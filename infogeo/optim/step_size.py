@@ -26,9 +26,23 @@ __all__ = [
     "Step",
     "StepContext",
     "StepRule",
+    "capped_step",
 ]
 
 _EPS = np.finfo(float).eps
+
+
+def capped_step(t: float, slope: float, radius: float | None) -> float:
+    """``min(t, radius / √slope)``: the multiplier ``t`` cut so that the step ``−t·d``
+    has Riemannian length ``t √(∇fᵀd) ≤ radius`` (``radius=None``: no cut).
+
+    On a statistical manifold the length is the Fisher–Rao one, so a step of length
+    ``r`` moves the distribution by ``KL ≈ r²/2`` (``½ dᵀFd``), whatever the
+    coordinates.
+    """
+    if radius is None or not slope > 0:
+        return t
+    return min(t, radius / math.sqrt(slope))
 
 
 @dataclass
@@ -137,7 +151,11 @@ class ArmijoBacktracking(StepRule):
     """Backtracking until the Armijo sufficient-decrease condition holds.
 
     Starting from ``t = initial`` (1 gives Fisher scoring on a statistical manifold),
-    ``t ← shrink·t`` until ``f(R_x(−t d)) ≤ f(x) − c₁ t ∇fᵀd``.
+    ``t`` is reduced until ``f(R_x(−t d)) ≤ f(x) − c₁ t ∇fᵀd``: each reduction moves
+    to the minimizer of the quadratic interpolating ``f(x)``, the slope ``−∇fᵀd`` and
+    the rejected value, kept within ``[0.2 t, shrink·t]`` (safeguarded interpolation,
+    Nocedal & Wright §3.5), so a rejected trial lands near the minimum along ``−d``
+    rather than at the next power of two.
 
     When the decrease promised by the initial step, ``c₁ t ∇fᵀd``, is below the
     rounding error of ``f`` (``16 ε |f|``), values cannot decide the test, and the
@@ -149,6 +167,14 @@ class ArmijoBacktracking(StepRule):
 
     After ``max_backtracks`` reductions the rule reports failure: ``fun`` cannot be
     decreased along ``−d``.
+
+    With ``max_length = r`` the first trial is also cut to Riemannian length ``ρ_k``
+    (:func:`capped_step`), where ``ρ_0 = r`` and ``ρ_{k+1} = max(r, 2ℓ_k)`` after an
+    accepted step of length ``ℓ_k``: a first step from a poor start cannot jump across
+    the manifold (on a statistical manifold, by more than ``KL ≈ r²/2``), while runs
+    whose full steps keep being accepted double the bound every iteration. Near the
+    minimum the full step is shorter than the bound and Fisher scoring / Newton-like
+    convergence is untouched.
     """
 
     def __init__(
@@ -158,8 +184,11 @@ class ArmijoBacktracking(StepRule):
         shrink: float = 0.5,
         max_backtracks: int = 50,
         damping: float = 0.0,
+        max_length: float | None = None,
     ):
         super().__init__(damping)
+        self.max_length = check_positive(max_length, "max_step_length", allow_none=True)
+        self._radius = self.max_length
         self.initial = check_positive(initial, "step_size")
         self.c1 = check_positive(c1, "c1")
         if not (0 < self.c1 < 1):
@@ -170,7 +199,14 @@ class ArmijoBacktracking(StepRule):
         self.max_backtracks = check_positive_int(max_backtracks, "max_backtracks")
 
     def __call__(self, ctx):
-        t = self.initial
+        step = self._search(ctx)
+        if step.accepted and self.max_length is not None:
+            length = step.t * math.sqrt(max(ctx.slope, 0.0))
+            self._radius = max(self.max_length, 2.0 * length)
+        return step
+
+    def _search(self, ctx):
+        t = capped_step(self.initial, ctx.slope, self._radius)
         shortened = False
         noise = 16 * _EPS * abs(ctx.fun)
         # values cannot decide the test below rounding: use the slope instead
@@ -180,27 +216,54 @@ class ArmijoBacktracking(StepRule):
             shortened |= cut
             if x is None:
                 return self._out_of_domain(ctx)
+            if np.array_equal(x, ctx.x):
+                break  # the trial no longer moves x: no decrease is possible along −d
             promised = self.c1 * t * ctx.slope
+            phi_t = None  # the slope φ′(t) ≈ −∇f(x_t)ᵀd, when it was computed
             if not by_slope:
                 if f <= ctx.fun - promised:
                     return Step(t, x, f, shortened)
             elif f <= ctx.fun + noise:
                 g = ctx.gradient(x)
-                if -float(np.dot(g, ctx.direction)) <= (1.0 - 2.0 * self.c1) * ctx.slope:
+                phi_t = -float(np.dot(g, ctx.direction))
+                if phi_t <= (1.0 - 2.0 * self.c1) * ctx.slope:
                     return Step(t, x, f, shortened, egrad=g)
-            t *= self.shrink
+            t = self._backtrack(t, f, phi_t, ctx)
         return Step(
             0.0,
             None,
             ctx.fun,
             shortened,
             accepted=False,
-            failure=f"Armijo line search could not decrease fun after {self.max_backtracks} "
-            f"step halvings (last trial step {t / self.shrink:.3g})",
+            failure="Armijo line search could not decrease fun along the descent direction "
+            f"(last trial step {t:.3g})"
+            + (
+                "; trial steps were shortened to keep x in the domain and fun finite (NaN or "
+                "+inf beyond)"
+                if shortened
+                else ""
+            ),
         )
 
+    def _backtrack(self, t, f, phi_t, ctx) -> float:
+        """The next trial: the minimizer of the quadratic through ``φ(0) = f(x)``,
+        ``φ′(0) = −∇fᵀd`` and ``φ(t)`` (or, when ``φ′(t)`` was computed because values
+        are below rounding, the secant root of ``φ′`` through ``φ′(0)`` and ``φ′(t)``),
+        safeguarded to ``[0.2 t, shrink·t]`` (Nocedal & Wright, *Numerical
+        Optimization*, §3.5)."""
+        if phi_t is not None:
+            denom = ctx.slope + phi_t
+            guess = t * ctx.slope / denom if denom > 0 else 0.0
+        else:
+            curvature = 2.0 * (f - ctx.fun + ctx.slope * t)
+            guess = ctx.slope * t * t / curvature if curvature > 0 else 0.0
+        if not np.isfinite(guess):
+            guess = 0.0
+        return min(max(guess, 0.2 * t), self.shrink * t)
+
     def __repr__(self) -> str:
-        return f"ArmijoBacktracking(initial={self.initial:g}, c1={self.c1:g})"
+        cap = "" if self.max_length is None else f", max_length={self.max_length:g}"
+        return f"ArmijoBacktracking(initial={self.initial:g}, c1={self.c1:g}{cap})"
 
 
 class KLTrustRegion(StepRule):
