@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .fit_sufficient import fit_sufficient
 from .natural_gradient import NaturalGradientDescent
 from .options import check_option_names
 from .result import OptimizeResult
@@ -15,7 +16,12 @@ FIT_DEFAULTS = {"gtol": 1e-10, "max_iter": 500}
 def fit(family, data, **options) -> OptimizeResult:
     """Maximum-likelihood estimate of ``family``'s parameters from ``data``.
 
-    Minimizes the mean negative log-likelihood ``L(θ) = family.nll(θ, data)`` by
+    Exponential families (``family.is_exponential_family``) called without options
+    reduce the data once to the mean sufficient statistic ``t̄`` and return the point
+    whose expectation parameters equal it (:func:`~infogeo.optim.fit_sufficient.
+    fit_sufficient`), unless no MLE exists in the open family (``t̄`` on the boundary),
+    where the iterative path below runs and reports it. Otherwise this
+    minimizes the mean negative log-likelihood ``L(θ) = family.nll(θ, data)`` by
     natural gradient descent (Fisher scoring with an Armijo safeguard by default),
     starting from ``family.initial_point(data)`` unless ``x0`` is given.
 
@@ -36,6 +42,10 @@ def fit(family, data, **options) -> OptimizeResult:
         ``x`` is the MLE ``θ̂``; ``success`` says whether ``gtol`` was met.
     """
     check_option_names(options, extra=("x0",))
+    if getattr(family, "is_exponential_family", False) and not options:
+        result = fit_sufficient(family, data)  # the data read once, O(1) after that
+        if result is not None:
+            return result
     x0 = options.pop("x0", None)
     options = {**FIT_DEFAULTS, **options}
     return NaturalGradientDescent(family, data, **options).minimize(x0=x0)

@@ -7,11 +7,12 @@ import numpy as np
 
 from ..._validation import as_float_array, check_positive_int
 from ..manifold import StatisticalManifold
+from ._expfam import MultivariateNormalEF
 
 __all__ = ["MultivariateNormal"]
 
 
-class MultivariateNormal(StatisticalManifold):
+class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
     """d-variate normal distributions, coordinates ``θ = (μ, Σ[tril])``: the mean followed
     by the covariance entries at ``numpy.tril_indices(d)``; ``dim = d + d(d+1)/2``.
 
