@@ -162,7 +162,8 @@ class DualGeometry:
 
             def velocity(t):  # J θ̇ = Δϑ
                 th = curve(t)
-                return np.linalg.solve(self.natural_jacobian(th), np.broadcast_to(d, th.shape))
+                rhs = np.broadcast_to(d, th.shape)[..., None]
+                return np.linalg.solve(self.natural_jacobian(th), rhs)[..., 0]
 
         else:
             e1, e2 = self._to_expectation(p), self._to_expectation(q)

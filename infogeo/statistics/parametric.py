@@ -684,6 +684,23 @@ class ParametricFamily(StatisticalManifold):
             out[i] = np.einsum("n,na,nb->ab", w, S, S)
         return out.reshape(*theta.shape[:-1], self.dim, self.dim)
 
+    def _skewness(self, theta):
+        """``Tᵢⱼₖ = E_θ[sᵢ sⱼ sₖ]`` at the certified nodes of the metric (same rule and
+        tolerance as :meth:`fisher_outer`)."""
+        flat = theta.reshape(-1, self.dim)
+        n = self.dim
+        if flat.shape[0] and self._batched_layout(flat[0]) is not None:
+            _, owner, w, S, _ = self._batch_derivatives(flat, hessian=False)
+            sss = S[:, :, None, None] * S[:, None, :, None] * S[:, None, None, :]
+            out = _per_owner(w[:, None, None, None] * sss, owner)
+            return out.reshape(*theta.shape[:-1], n, n, n)
+        out = np.empty((flat.shape[0], n, n, n))
+        for i, t in enumerate(flat):
+            nodes, w = self._nodes(t)
+            S, _ = self._node_derivatives(nodes.x, t, hessian=False)
+            out[i] = np.einsum("m,ma,mb,mc->abc", w, S, S, S)
+        return out.reshape(*theta.shape[:-1], n, n, n)
+
     def _kl(self, t1, t2):
         batch = np.broadcast_shapes(t1.shape[:-1], t2.shape[:-1])
         a = np.broadcast_to(t1, (*batch, self.dim))
