@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.integrate as si
-import scipy.stats as st
 
 import infogeo as ig
 
@@ -142,7 +141,7 @@ def test_batches_broadcast():
     F = ig.Gamma()
     t1 = F.random_point(5, rng=0)
     t2 = F.random_point(5, rng=1)
-    for kind, alpha in KINDS + [("chernoff", None)]:
+    for kind, alpha in [*KINDS, ("chernoff", None)]:
         batch = F.divergence(t1, t2, kind, alpha=alpha)
         assert batch.shape == (5,)
         one = [F.divergence(a, b, kind, alpha=alpha) for a, b in zip(t1, t2)]
