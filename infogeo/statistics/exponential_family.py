@@ -374,3 +374,118 @@ class ExponentialFamily:
         if not bool(self._expectation_ok(tbar)):
             return None
         return self._from_expectation(tbar)
+
+    # ------------------------------------------------------------------ projections
+    def _constraint(self, constraint, wanted: str, op: str):
+        try:
+            coords, A, b = constraint
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"constraint must be a tuple (coords, A, b) with coords 'natural' or "
+                f"'expectation', A of shape (m, {self.dim}) and b of shape (m,); got {constraint!r}"
+            ) from None
+        if coords not in ("natural", "expectation"):
+            raise ValueError(
+                f"constraint coords must be 'natural' or 'expectation', got {coords!r}"
+            )
+        if coords != wanted:
+            flat = (
+                "e-flat (linear in natural"
+                if wanted == "natural"
+                else "m-flat (linear in expectation"
+            )
+            raise ValueError(
+                f"the {op} is unique onto an {flat} parameters) sub-family: pass the constraint as "
+                f"({wanted!r}, A, b), got {coords!r}"
+            )
+        A = np.atleast_2d(as_float_array(A, "A"))
+        b = np.atleast_1d(as_float_array(b, "b"))
+        if A.ndim != 2 or A.shape[1] != self.dim or b.shape != (A.shape[0],):
+            raise ValueError(
+                f"constraint needs A of shape (m, {self.dim}) and b of shape (m,), got {A.shape} "
+                f"and {b.shape}"
+            )
+        if np.linalg.matrix_rank(A) < A.shape[0]:
+            raise ValueError("constraint rows of A must be linearly independent")
+        return A, b
+
+    def _newton_in_natural(self, offset, basis, target, start, what):
+        return newton_dual(
+            lambda v: np.asarray(self._log_partition(v), dtype=float),
+            self._natural_gradient_psi,
+            self._natural_hessian,
+            target,
+            start,
+            self._natural_ok,
+            offset=offset,
+            basis=basis,
+            what=what,
+        )
+
+    def m_projection(self, theta, constraint, x0=None) -> np.ndarray:
+        """``argmin_q KL(p_θ ‖ q)`` over the e-flat sub-family ``{q : A ϑ(q) = b}``.
+
+        ``constraint = ("natural", A, b)``. With ``ϑ = ϑ₀ + N z`` (``N`` a basis of the null
+        space of ``A``) the objective ``ψ(ϑ) − ⟨η_θ, ϑ⟩`` is convex in ``z``; its minimizer
+        ``q`` matches the moments ``Nᵀη(q) = Nᵀη_θ``, and for every ``r`` in the sub-family
+        ``KL(p‖r) = KL(p‖q) + KL(q‖r)`` (generalized Pythagoras). Solved by
+        :func:`newton_dual` from the point of the sub-family nearest to ``ϑ_θ`` (or from
+        ``x0``, a point of the sub-family in the family's coordinates).
+
+        Raises
+        ------
+        ValueError
+            For a malformed constraint, or when no start point inside the natural
+            parameter space is found (pass ``x0``).
+        ConvergenceError
+            If Newton's method fails.
+        """
+        theta = self.check_point(theta, "theta")
+        A, b = self._constraint(constraint, "natural", "m-projection")
+        if theta.shape != (self.dim,):
+            raise ValueError(f"theta must be one point of shape ({self.dim},), got {theta.shape}")
+        nat = np.asarray(self._to_natural(theta), dtype=float)
+        base = np.linalg.lstsq(A, b, rcond=None)[0]
+        _, _, Vt = np.linalg.svd(A)
+        N = Vt[A.shape[0] :].T  # orthonormal basis of the null space, (dim, dim − m)
+        if x0 is not None:
+            start = np.asarray(self._to_natural(self.check_point(x0, "x0")), dtype=float)
+            if np.max(np.abs(A @ start - b)) > 1e-9 * (1 + np.max(np.abs(b))):
+                raise ValueError("x0 must satisfy the constraint A ϑ(x0) = b")
+        else:
+            start = base + N @ (N.T @ (nat - base))
+            if not self._natural_ok(start):
+                start = base
+            if not self._natural_ok(start):
+                raise ValueError(
+                    "no start point inside the natural parameter space was found on the "
+                    "constraint; pass x0, a point of the sub-family"
+                )
+        z = self._newton_in_natural(
+            base, N, N.T @ self._to_expectation(theta), N.T @ (start - base), "the m-projection"
+        )
+        return self._from_natural(z)
+
+    def e_projection(self, theta, constraint) -> np.ndarray:
+        """``argmin_q KL(q ‖ p_θ)`` over the m-flat sub-family ``{q : A η(q) = b}``.
+
+        ``constraint = ("expectation", A, b)``. The minimizer is ``ϑ(q) = ϑ_θ + Aᵀν``
+        (maximum entropy relative to ``p_θ`` under linear moment constraints), with ``ν``
+        solving ``A ∇ψ(ϑ_θ + Aᵀν) = b`` (:func:`newton_dual` on the convex
+        ``ψ(ϑ_θ + Aᵀν) − ⟨b, ν⟩``); for every ``r`` in the sub-family
+        ``KL(r‖p) = KL(r‖q) + KL(q‖p)``.
+
+        Raises
+        ------
+        ValueError
+            For a malformed constraint.
+        ConvergenceError
+            If Newton's method fails (e.g. the constraint set is empty).
+        """
+        theta = self.check_point(theta, "theta")
+        A, b = self._constraint(constraint, "expectation", "e-projection")
+        if theta.shape != (self.dim,):
+            raise ValueError(f"theta must be one point of shape ({self.dim},), got {theta.shape}")
+        nat = np.asarray(self._to_natural(theta), dtype=float)
+        z = self._newton_in_natural(nat, A.T, b, np.zeros(A.shape[0]), "the e-projection")
+        return self._from_natural(z)
