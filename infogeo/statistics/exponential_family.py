@@ -429,8 +429,10 @@ class ExponentialFamily:
         space of ``A``) the objective ``ψ(ϑ) − ⟨η_θ, ϑ⟩`` is convex in ``z``; its minimizer
         ``q`` matches the moments ``Nᵀη(q) = Nᵀη_θ``, and for every ``r`` in the sub-family
         ``KL(p‖r) = KL(p‖q) + KL(q‖r)`` (generalized Pythagoras). Solved by
-        :func:`newton_dual` from the point of the sub-family nearest to ``ϑ_θ`` (or from
-        ``x0``, a point of the sub-family in the family's coordinates).
+        :func:`newton_dual` from the point of the sub-family nearest to ``ϑ_θ`` (or, if
+        that is outside the natural parameter space, to the natural parameters of one of
+        32 seeded random points of the family; or from ``x0``, a point of the sub-family
+        in the family's coordinates).
 
         Raises
         ------
@@ -453,10 +455,14 @@ class ExponentialFamily:
             if np.max(np.abs(A @ start - b)) > 1e-9 * (1 + np.max(np.abs(b))):
                 raise ValueError("x0 must satisfy the constraint A ϑ(x0) = b")
         else:
-            start = base + N @ (N.T @ (nat - base))
-            if not self._natural_ok(start):
-                start = base
-            if not self._natural_ok(start):
+            # candidates: ϑ_θ, then natural parameters of seeded random points of the
+            # family, each moved orthogonally onto the constraint
+            others = np.asarray(self._to_natural(self.random_point(32, rng=0)), dtype=float)
+            cands = np.vstack([nat, others])
+            cands = base + (cands - base) @ N @ N.T
+            inside = np.asarray(self._natural_ok(cands), dtype=bool)
+            start = cands[int(np.argmax(inside))]
+            if not inside.any():
                 raise ValueError(
                     "no start point inside the natural parameter space was found on the "
                     "constraint; pass x0, a point of the sub-family"
