@@ -219,7 +219,8 @@ class DualGeometry:
 
         With ``ρ_a = ∫ p₁^a p₂^{1−a}`` (``= exp(−J_a)`` for exponential families):
 
-        * ``"kl"``: ``KL(p₁‖p₂) = ∫ p₁ log(p₁/p₂)`` (the Bregman divergence of ψ);
+        * ``"kl"``: ``KL(p₁‖p₂) = ∫ p₁ log(p₁/p₂)`` (the family's closed form; equal to
+          the Bregman divergence of ψ, :meth:`bregman`);
         * ``"jeffreys"``: ``KL(p₁‖p₂) + KL(p₂‖p₁)`` (``= ⟨ϑ₁ − ϑ₂, η₁ − η₂⟩``);
         * ``"bhattacharyya"``: ``−log ρ_{1/2}``;
         * ``"hellinger"``: ``H = √(1 − ρ_{1/2})``, so ``H² = ½∫(√p₁ − √p₂)²`` ∈ [0, 1];
@@ -239,8 +240,8 @@ class DualGeometry:
         _check_kind(kind, alpha)
         t1 = self.check_point(theta1, "theta1")
         t2 = self.check_point(theta2, "theta2")
-        if kind == "kl":
-            return self.bregman(t1, t2) if self.is_exponential_family else self.kl(t1, t2)
+        if kind == "kl":  # the family's closed form (equal to bregman, fewer cancellations)
+            return self.kl(t1, t2)
         if kind == "jeffreys":
             if self.is_exponential_family:
                 d = np.sum(
