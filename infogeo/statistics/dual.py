@@ -231,6 +231,10 @@ class DualGeometry:
           ``−log ρ_α``; without, the Chernoff information ``max_α −log ρ_α``
           (golden-section search, α to 1e-10).
 
+        Exponential families use the closed forms in ``ψ``; a ``ParametricFamily``
+        computes ``ρ_a`` by quadrature at the nodes of both densities and requires the
+        two values to agree to 1e-8 (else ``ConvergenceError``).
+
         Raises
         ------
         ValueError
@@ -276,8 +280,8 @@ class DualGeometry:
         if self.is_exponential_family:
             return self.skew_jensen(t1, t2, a)
         raise NotImplementedError(
-            f"{self!r} has no closed form for ∫p₁^a p₂^(1−a); only kind='kl' and 'jeffreys' "
-            "are available"
+            f"{self!r} has no closed form or quadrature for ∫p₁^a p₂^(1−a); only kind='kl' "
+            "and 'jeffreys' are available"
         )
 
     def _chernoff_information(self, t1, t2):

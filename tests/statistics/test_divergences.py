@@ -172,5 +172,17 @@ def test_bad_divergence_arguments():
         lambda x, t: -0.5 * (x - t[0]) ** 2 - 0.5 * np.log(2 * np.pi), 1, "real"
     )
     np.testing.assert_allclose(P.divergence([0.0], [1.0], "jeffreys"), 1.0, rtol=1e-9)
-    with pytest.raises(NotImplementedError, match="kl"):
-        P.divergence([0.0], [1.0], "hellinger")
+    # ρ = exp(−50²/8) ≈ e⁻³¹² lies where neither density's rule has nodes: refused
+    with pytest.raises(ig.ConvergenceError, match="overlap"):
+        P.divergence([0.0], [50.0], "bhattacharyya")
+
+
+@pytest.mark.parametrize("name", ["normal", "gamma", "poisson"])
+def test_parametric_family_divergences_by_quadrature(name):
+    """The ρ_a-based kinds of a ParametricFamily (quadrature at the nodes of both
+    densities, cross-checked) against the closed forms of the same family."""
+    F, t1, t2 = PAIRS[name]
+    P = ig.ParametricFamily(lambda x, t: F._log_prob(x, t), F.dim, F.support, bounds=F.bounds)
+    for kind, alpha in [*KINDS, ("chernoff", None)]:
+        got = P.divergence(t1, t2, kind, alpha=alpha)
+        np.testing.assert_allclose(got, F.divergence(t1, t2, kind, alpha=alpha), rtol=1e-7)
