@@ -11,6 +11,7 @@
 
 from .fit import fit
 from .minimize import minimize
+from .mirror_descent import MirrorDescent
 from .natural_gradient import NaturalGradientDescent
 from .result import OptimizeResult
 from .riemannian_gradient_descent import RiemannianGradientDescent
@@ -35,6 +36,7 @@ __all__ = [
     "MaxIterations",
     "MaxTime",
     "MinStepSize",
+    "MirrorDescent",
     "NaturalGradientDescent",
     "OptimizeResult",
     "RiemannianGradientDescent",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .._validation import check_observations
 from .degenerate import check_fit_data
+from .fit_sufficient import fit_sufficient
 from .natural_gradient import NaturalGradientDescent
 from .options import check_option_names
 from .result import OptimizeResult
@@ -17,7 +18,12 @@ FIT_DEFAULTS = {"gtol": 1e-10, "max_iter": 500}
 def fit(family, data, **options) -> OptimizeResult:
     """Maximum-likelihood estimate of ``family``'s parameters from ``data``.
 
-    Minimizes the mean negative log-likelihood ``L(θ) = family.nll(θ, data)`` by
+    Exponential families (``family.is_exponential_family``) called without options
+    reduce the data once to the mean sufficient statistic ``t̄`` and return the point
+    whose expectation parameters equal it (:func:`~infogeo.optim.fit_sufficient.
+    fit_sufficient`), unless no MLE exists in the open family (``t̄`` on the boundary),
+    where the iterative path below runs and reports it. Otherwise this
+    minimizes the mean negative log-likelihood ``L(θ) = family.nll(θ, data)`` by
     natural gradient descent (Fisher scoring with an Armijo safeguard by default),
     starting from ``family.initial_point(data)`` unless ``x0`` is given.
 
@@ -46,6 +52,7 @@ def fit(family, data, **options) -> OptimizeResult:
         gradient reached its float64 rounding floor, or the MLE is on the boundary).
     """
     check_option_names(options, extra=("x0",))
+    sufficient = getattr(family, "is_exponential_family", False) and not options
     x0 = options.pop("x0", None)
     options = {**FIT_DEFAULTS, **options}
     solver = NaturalGradientDescent(family, data, **options)
@@ -55,4 +62,8 @@ def fit(family, data, **options) -> OptimizeResult:
         if boundary is not None:
             return boundary
         solver.data = data
+    if sufficient:
+        result = fit_sufficient(family, data)  # the data read once, O(1) after that
+        if result is not None:
+            return result
     return solver.minimize(x0=x0)

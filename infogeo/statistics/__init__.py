@@ -1,5 +1,6 @@
 """Statistical manifolds: families of distributions with the Fisher metric."""
 
+from .custom_exponential import CustomExponentialFamily
 from .families import (
     Bernoulli,
     Beta,
@@ -22,6 +23,7 @@ __all__ = [
     "Beta",
     "Binomial",
     "Categorical",
+    "CustomExponentialFamily",
     "Dirichlet",
     "Exponential",
     "Gamma",

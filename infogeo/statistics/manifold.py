@@ -8,6 +8,7 @@ import numpy as np
 from autograd.tracer import Box
 
 from ..geometry.manifold import RiemannianManifold
+from .dual import DualGeometry
 from .support import check_data
 
 __all__ = ["StatisticalManifold"]
@@ -20,7 +21,7 @@ def untrace(x):
     return x
 
 
-class StatisticalManifold(RiemannianManifold):
+class StatisticalManifold(DualGeometry, RiemannianManifold):
     """A parametric family ``p(x | θ)`` as a Riemannian manifold with the Fisher metric.
 
     ``F(θ)_ij = E[∂ᵢ log p ∂ⱼ log p] = −E[∂ᵢ∂ⱼ log p]``; :meth:`fisher` is

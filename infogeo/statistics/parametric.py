@@ -684,6 +684,55 @@ class ParametricFamily(StatisticalManifold):
             out[i] = np.einsum("n,na,nb->ab", w, S, S)
         return out.reshape(*theta.shape[:-1], self.dim, self.dim)
 
+    def _skewness(self, theta):
+        """``Tᵢⱼₖ = E_θ[sᵢ sⱼ sₖ]`` at the certified nodes of the metric (same rule and
+        tolerance as :meth:`fisher_outer`)."""
+        flat = theta.reshape(-1, self.dim)
+        n = self.dim
+        if flat.shape[0] and self._batched_layout(flat[0]) is not None:
+            _, owner, w, S, _ = self._batch_derivatives(flat, hessian=False)
+            sss = S[:, :, None, None] * S[:, None, :, None] * S[:, None, None, :]
+            out = _per_owner(w[:, None, None, None] * sss, owner)
+            return out.reshape(*theta.shape[:-1], n, n, n)
+        out = np.empty((flat.shape[0], n, n, n))
+        for i, t in enumerate(flat):
+            nodes, w = self._nodes(t)
+            S, _ = self._node_derivatives(nodes.x, t, hessian=False)
+            out[i] = np.einsum("m,ma,mb,mc->abc", w, S, S, S)
+        return out.reshape(*theta.shape[:-1], n, n, n)
+
+    def _neg_log_affinity(self, t1, t2, a):
+        """``J_a = −log ∫ p₁^a p₂^{1−a}`` by quadrature, computed twice: at the nodes of
+        ``p₁`` as ``E₁[exp((1−a)(ℓ₂ − ℓ₁))]`` and at those of ``p₂`` as
+        ``E₂[exp(a(ℓ₁ − ℓ₂))]``; the two must agree to 1e-8 relative (each rule covers
+        the other density's tails only where they overlap), else ``ConvergenceError``."""
+        batch = np.broadcast_shapes(t1.shape[:-1], t2.shape[:-1], np.shape(a))
+        A = np.broadcast_to(t1, (*batch, self.dim))
+        B = np.broadcast_to(t2, (*batch, self.dim))
+        alpha = np.broadcast_to(np.asarray(a, dtype=float), batch)
+        out = np.empty(batch)
+        for idx in np.ndindex(*batch):
+            estimates = []
+            for p, q, s in ((A[idx], B[idx], 1.0 - alpha[idx]), (B[idx], A[idx], alpha[idx])):
+                nodes, w = self._nodes(np.array(p))
+                with np.errstate(all="ignore"):
+                    diff = np.asarray(self._user_log_prob(nodes.x, q)) - np.asarray(
+                        self._user_log_prob(nodes.x, p)
+                    )
+                    estimates.append(float(np.sum(w * np.exp(s * diff))))
+            r1, r2 = estimates
+            ok = r1 > 0 and r2 > 0 and np.isfinite(r1) and np.isfinite(r2)
+            if not ok or abs(r1 - r2) > 1e-8 * max(r1, r2):
+                raise ConvergenceError(
+                    f"∫p₁^a p₂^(1−a) (a = {alpha[idx]:g}) by quadrature: the rules of p₁ and p₂ "
+                    f"disagree ({r1:.12g} against {r2:.12g}); the densities overlap too little "
+                    "for a certified value",
+                    residual=abs(r1 - r2),
+                    tolerance=1e-8,
+                )
+            out[idx] = -np.log(0.5 * (r1 + r2))
+        return out
+
     def _kl(self, t1, t2):
         batch = np.broadcast_shapes(t1.shape[:-1], t2.shape[:-1])
         a = np.broadcast_to(t1, (*batch, self.dim))

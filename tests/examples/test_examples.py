@@ -29,6 +29,7 @@ EXPECTED = {
     "rayleigh_sphere": (["rayleigh_sphere.png"], ["smallest eigenvalue"]),
     "reparametrization": (["reparametrization.png"], ["Fisher–Rao distance"]),
     "halfplane_geodesics": (None, []),
+    "dual_geodesics": (["dual_geodesics.png"], ["e-geodesic", "m-geodesic", "Pythagoras"]),
 }
 
 

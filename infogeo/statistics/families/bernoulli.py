@@ -7,12 +7,13 @@ import numpy as np
 
 from ..._special import gammaln
 from ..._validation import check_positive_int
+from ._expfam import BinomialEF
 from ._one_parameter import OneParameterFamily
 
 __all__ = ["Bernoulli", "Binomial"]
 
 
-class Binomial(OneParameterFamily):
+class Binomial(BinomialEF, OneParameterFamily):
     """Binomial distributions ``Bin(n, p)``, coordinate ``θ = (p,)``, ``0 < p < 1``.
 
     * ``log p(x|p) = log C(n, x) + x log p + (n − x) log(1 − p)``, ``x ∈ {0, …, n}``

@@ -6,12 +6,13 @@ import autograd.numpy as anp
 import numpy as np
 
 from ..._special import gammaln
+from ._expfam import BetaEF
 from .dirichlet import _DirichletGeometry
 
 __all__ = ["Beta"]
 
 
-class Beta(_DirichletGeometry):
+class Beta(BetaEF, _DirichletGeometry):
     """Beta distributions, coordinates ``θ = (a, b)``, ``a, b > 0``, support (0, 1).
 
     * ``log p(x|a, b) = (a − 1) log x + (b − 1) log(1 − x) − log B(a, b)``

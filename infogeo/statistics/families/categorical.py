@@ -7,11 +7,12 @@ import numpy as np
 
 from ..._validation import as_float_array, check_positive_int
 from ..manifold import StatisticalManifold
+from ._expfam import CategoricalEF
 
 __all__ = ["Categorical"]
 
 
-class Categorical(StatisticalManifold):
+class Categorical(CategoricalEF, StatisticalManifold):
     """Categorical distributions on ``{0, …, k−1}``, coordinates
     ``θ = (p_1, …, p_{k−1})`` with ``p_k = 1 − Σθ``; all ``p_i > 0``.
 

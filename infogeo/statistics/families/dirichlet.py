@@ -18,6 +18,7 @@ from ._dirichlet_metric import (
     dirichlet_metric_derivative,
     dirichlet_metric_second_derivative,
 )
+from ._expfam import DirichletEF
 from ._polygamma import polygamma123
 
 __all__ = ["Dirichlet"]
@@ -105,7 +106,7 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
         )
 
 
-class Dirichlet(_DirichletGeometry):
+class Dirichlet(DirichletEF, _DirichletGeometry):
     """Dirichlet distributions, coordinates ``θ = (alpha_1, …, alpha_k)``, all ``> 0``.
 
     * ``log p(x|α) = log Γ(α₀) − Σ log Γ(αᵢ) + Σ (αᵢ − 1) log xᵢ`` on the open simplex

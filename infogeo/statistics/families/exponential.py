@@ -5,12 +5,13 @@ from __future__ import annotations
 import autograd.numpy as anp
 import numpy as np
 
+from ._expfam import ExponentialEF
 from ._one_parameter import OneParameterFamily
 
 __all__ = ["Exponential"]
 
 
-class Exponential(OneParameterFamily):
+class Exponential(ExponentialEF, OneParameterFamily):
     """Exponential distributions, coordinate ``θ = (rate,)``, ``rate > 0``, support x ≥ 0.
 
     * ``log p(x|λ) = log λ − λx``

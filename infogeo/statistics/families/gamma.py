@@ -11,12 +11,13 @@ from ..._special import gammaln
 from ..._special import polygamma as apolygamma
 from ..manifold import StatisticalManifold
 from ._closed_connection import ClosedFormConnection
+from ._expfam import GammaEF
 from ._polygamma import polygamma123
 
 __all__ = ["Gamma"]
 
 
-class Gamma(ClosedFormConnection, StatisticalManifold):
+class Gamma(GammaEF, ClosedFormConnection, StatisticalManifold):
     """Gamma distributions, coordinates ``θ = (shape, rate)`` = ``(α, β)``, both ``> 0``.
 
     * ``log p(x|α, β) = α log β − log Γ(α) + (α − 1) log x − βx``, ``x > 0``

@@ -5,12 +5,13 @@ from __future__ import annotations
 import autograd.numpy as anp
 import numpy as np
 
+from ._expfam import GeometricEF
 from ._one_parameter import OneParameterFamily
 
 __all__ = ["Geometric"]
 
 
-class Geometric(OneParameterFamily):
+class Geometric(GeometricEF, OneParameterFamily):
     """Geometric distributions ``P(x) = p(1 − p)^x``, ``x ∈ {0, 1, …}`` (failures before
     the first success), coordinate ``θ = (p,)``, ``0 < p < 1``.
 

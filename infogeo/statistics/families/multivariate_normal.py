@@ -13,6 +13,7 @@ from ..._validation import as_float_array, check_positive, check_positive_int
 from ...exceptions import ConvergenceError
 from ..manifold import StatisticalManifold
 from . import _mvn_geodesic as mg
+from ._expfam import MultivariateNormalEF
 
 __all__ = ["DistanceBracket", "MultivariateNormal"]
 
@@ -30,7 +31,7 @@ class DistanceBracket(NamedTuple):
     sqrt_jeffreys: np.ndarray
 
 
-class MultivariateNormal(StatisticalManifold):
+class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
     """d-variate normal distributions, coordinates ``θ = (μ, Σ[tril])``: the mean followed
     by the covariance entries at ``numpy.tril_indices(d)``; ``dim = d + d(d+1)/2``.
 

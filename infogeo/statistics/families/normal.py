@@ -7,6 +7,7 @@ import numpy as np
 from autograd.tracer import Box
 
 from ..manifold import StatisticalManifold
+from ._expfam import NormalEF
 from ._hyperbolic import halfplane_dist, halfplane_exp, halfplane_log
 
 __all__ = ["Normal"]
@@ -14,7 +15,7 @@ __all__ = ["Normal"]
 _SQRT2 = np.sqrt(2.0)
 
 
-class Normal(StatisticalManifold):
+class Normal(NormalEF, StatisticalManifold):
     """Normal distributions ``N(μ, σ²)``, coordinates ``θ = (mu, sigma)``, ``σ > 0``.
 
     * ``log p(x|θ) = −½ log 2π − log σ − (x − μ)² / (2σ²)``

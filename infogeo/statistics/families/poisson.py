@@ -6,12 +6,13 @@ import autograd.numpy as anp
 import numpy as np
 
 from ..._special import gammaln
+from ._expfam import PoissonEF
 from ._one_parameter import OneParameterFamily
 
 __all__ = ["Poisson"]
 
 
-class Poisson(OneParameterFamily):
+class Poisson(PoissonEF, OneParameterFamily):
     """Poisson distributions, coordinate ``θ = (rate,)``, ``rate > 0``, support {0, 1, …}.
 
     * ``log p(x|λ) = x log λ − λ − log x!``
