@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._validation import check_observations
 from .degenerate import check_fit_data
 from .fit_sufficient import fit_sufficient
@@ -63,7 +65,9 @@ def fit(family, data, **options) -> OptimizeResult:
             return boundary
         solver.data = data
     if sufficient:
-        result = fit_sufficient(family, data)  # the data read once, O(1) after that
-        if result is not None:
+        result = fit_sufficient(family, data, gtol=options["gtol"])  # O(1) after one pass
+        if result is not None and result.success:
             return result
+        if result is not None and np.all(np.isfinite(result.x)) and family.belongs(result.x):
+            x0 = result.x  # rounding lost digits: natural gradient polishes from there
     return solver.minimize(x0=x0)
