@@ -67,13 +67,21 @@ class NaturalGradientDescent(RiemannianGradientDescent):
     def minimize(self, fun=None, x0=None, grad=None):
         """Minimize ``fun`` (default the model's negative log-likelihood) from ``x0``
         (default the model's initial point); see
-        :meth:`RiemannianGradientDescent.minimize`."""
+        :meth:`RiemannianGradientDescent.minimize`. With the default ``fun`` the result is
+        a :class:`~infogeo.inference.FitResult` carrying ``fisher_information``, ``cov``,
+        ``stderr`` and ``conf_int``."""
+        likelihood = fun is None
         if fun is None:
             fun, default_grad = self.objective()
             grad = default_grad if grad is None else grad
         if x0 is None:
             x0 = self.initial_point()
-        return super().minimize(fun, x0, grad)
+        result = super().minimize(fun, x0, grad)
+        if likelihood:  # a maximum-likelihood fit: attach inference (cov, stderr, …)
+            from ..inference.result import attach_inference
+
+            result = attach_inference(result, self.model, self.data)
+        return result
 
 
 def _needs_data(nll) -> bool:
