@@ -132,13 +132,17 @@ def _centres(manifold, P, labels, centres, gtol) -> np.ndarray:
     return out
 
 
-def kmedoids(manifold, points, k: int, rng=None, *, max_iter: int = 100, n_jobs=None):
+def kmedoids(
+    manifold, points, k: int, rng=None, *, n_init: int = 10, max_iter: int = 100, n_jobs=None
+):
     """Geodesic k-medoids: centres are data points minimizing ``Σᵢ d(pᵢ, m_{label(i)})``.
 
     Computes the distance matrix once (:func:`~infogeo.pairwise_dist`, ``n_jobs``
-    processes), seeds by k-means++ on it, then alternates (Park & Jun 2009): assign
-    every point to its nearest medoid; within each cluster, the new medoid is the member
-    with the least total distance to the others. Stops when the medoids repeat.
+    processes), then, ``n_init`` times, seeds by k-means++ on it and alternates (Park &
+    Jun 2009): assign every point to its nearest medoid; within each cluster, the new
+    medoid is the member with the least total distance to the others; until the medoids
+    repeat. The run with the least total distance is returned (restarts are cheap: the
+    distances are not recomputed).
 
     Returns
     -------
@@ -150,9 +154,23 @@ def kmedoids(manifold, points, k: int, rng=None, *, max_iter: int = 100, n_jobs=
     n = P.shape[0]
     k = _check_k(k, n)
     max_iter = _check_max_iter(max_iter)
+    n_init = _check_max_iter(n_init)
     rng = np.random.default_rng(rng)
     D = pairwise_dist(manifold, P, n_jobs=n_jobs)
-    medoids = np.array(_plus_plus(lambda i: D[i], n, k, rng))
+    best = None
+    for _ in range(n_init):
+        medoids = _alternate(D, np.array(_plus_plus(lambda i: D[i], n, k, rng)), max_iter)
+        cost = float(np.sum(np.min(D[:, medoids], axis=1)))
+        if best is None or cost < best[0]:
+            best = (cost, medoids)
+    medoids = best[1]
+    labels = np.argmin(D[:, medoids], axis=1)
+    labels[medoids] = np.arange(k)
+    return labels, P[medoids].copy()
+
+
+def _alternate(D: np.ndarray, medoids: np.ndarray, max_iter: int) -> np.ndarray:
+    k = medoids.size
     for _ in range(max_iter):
         labels = np.argmin(D[:, medoids], axis=1)
         labels[medoids] = np.arange(k)
@@ -163,6 +181,4 @@ def kmedoids(manifold, points, k: int, rng=None, *, max_iter: int = 100, n_jobs=
         if np.array_equal(new, medoids):
             break
         medoids = new
-    labels = np.argmin(D[:, medoids], axis=1)
-    labels[medoids] = np.arange(k)
-    return labels, P[medoids].copy()
+    return medoids
