@@ -10,9 +10,9 @@ On an exponential family ``p(x|ϑ) = exp(ϑ·t(x) − ψ(ϑ))`` the KL divergenc
 Bregman divergence ``KL(p₁ ‖ p₂) = B_ψ(ϑ₂, ϑ₁)``, and the sided centroids are averages
 (Banerjee et al. 2005; Nielsen & Nock 2009): the right centroid matches moments,
 ``η(c) = Σ wᵢ η(θᵢ)`` with ``η = E[t(x)]``, the left centroid averages natural parameters,
-``ϑ(c) = Σ wᵢ ϑ(θᵢ)``. The symmetrized centroid lies on the m-geodesic (straight in
-``η``) from the right to the left centroid (Nielsen & Nock 2009, Theorem 3.2); it is
-found by a bounded one-dimensional search on that segment.
+``ϑ(c) = Σ wᵢ ϑ(θᵢ)``. The symmetrized centroid has no closed form (Nielsen & Nock
+2009); it is minimized numerically, started from the best point of the segment between
+the sided centroids that is straight in ``η``.
 
 Families without those coordinates get the numerical route: natural gradient descent
 on the family (:func:`~infogeo.minimize`) of the weighted divergence, with the gradient
@@ -47,7 +47,8 @@ def kl_centroid(family, points, weights=None, side: str = "right", *, gtol: floa
         Non-negative weights (uniform by default).
     side
         ``"right"``: ``argmin_c Σ wᵢ KL(pᵢ ‖ c)``; ``"left"``: ``argmin_c Σ wᵢ KL(c ‖ pᵢ)``;
-        ``"symmetric"``: ``argmin_c Σ wᵢ ½(KL(pᵢ ‖ c) + KL(c ‖ pᵢ))``.
+        ``"symmetric"``: ``argmin_c Σ wᵢ ½(KL(pᵢ ‖ c) + KL(c ‖ pᵢ))`` (numerical on every
+        family).
     gtol
         Tolerance of the numerical route (Riemannian gradient norm in the Fisher metric).
 
@@ -71,7 +72,8 @@ def kl_centroid(family, points, weights=None, side: str = "right", *, gtol: floa
             return np.asarray(right, dtype=float)
         if side == "left":
             return np.asarray(left, dtype=float)
-        return _symmetric_on_m_geodesic(family, P, w, right, left)
+        start = _best_on_segment(family, P, w, right, left)
+        return _numerical(family, P, w, side, gtol, start)
     return _numerical(family, P, w, side, gtol)
 
 
@@ -96,7 +98,7 @@ def _objective(family, P, w, side):
     return fun
 
 
-def _symmetric_on_m_geodesic(family, P, w, right, left) -> np.ndarray:
+def _best_on_segment(family, P, w, right, left) -> np.ndarray:
     fun = _objective(family, P, w, "symmetric")
     e0 = np.asarray(family.expectation(right), dtype=float)
     e1 = np.asarray(family.expectation(left), dtype=float)
@@ -110,7 +112,7 @@ def _symmetric_on_m_geodesic(family, P, w, right, left) -> np.ndarray:
     return along(float(res.x))
 
 
-def _numerical(family, P, w, side, gtol) -> np.ndarray:
+def _numerical(family, P, w, side, gtol, x0=None) -> np.ndarray:
     from ..optim.minimize import minimize
 
     fun = _objective(family, P, w, side)
@@ -124,7 +126,8 @@ def _numerical(family, P, w, side, gtol) -> np.ndarray:
             g[j] = (fun(c + e) - fun(c - e)) / (2 * h[j])
         return g
 
-    x0 = starting_point(family, P, w)
+    if x0 is None:
+        x0 = starting_point(family, P, w)
     res = minimize(fun, x0, family, grad=grad, gtol=gtol, max_iter=500, ftol=1e-15)
     if not res.success:
         raise ConvergenceError(
