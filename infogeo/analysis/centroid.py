@@ -22,7 +22,6 @@ by central differences of the family's closed-form ``kl``.
 from __future__ import annotations
 
 import numpy as np
-import scipy.optimize
 
 from ..exceptions import ConvergenceError
 from ._points import check_points, check_weights, starting_point
@@ -105,6 +104,8 @@ def _best_on_segment(family, P, w, right, left) -> np.ndarray:
 
     def along(lam):
         return np.asarray(family.from_expectation((1 - lam) * e0 + lam * e1), dtype=float)
+
+    import scipy.optimize
 
     res = scipy.optimize.minimize_scalar(
         lambda lam: fun(along(lam)), bounds=(0.0, 1.0), method="bounded", options={"xatol": 1e-12}

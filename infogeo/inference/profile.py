@@ -6,7 +6,6 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.stats
 
 from .._validation import as_float_array
 from ..geometry.manifold import RiemannianManifold
@@ -52,6 +51,8 @@ class ProfileLikelihood:
         ValueError
             If the grid does not reach the cut-off on both sides of the estimate.
         """
+        import scipy.stats  # lazily: import infogeo does not load scipy.stats
+
         cut = scipy.stats.chi2.ppf(check_level(level), 1)
         v, s = self.values, self.statistic
         m = self.mle[self.index]

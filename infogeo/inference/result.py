@@ -12,7 +12,6 @@ from functools import cached_property
 
 import autograd
 import numpy as np
-import scipy.stats
 
 from ..optim.result import OptimizeResult
 from .regions import GeodesicBall, WaldEllipsoid
@@ -84,12 +83,16 @@ class FitResult(OptimizeResult):
         """Wald intervals ``θ̂ⱼ ± z_{(1+level)/2} stderrⱼ``, shape ``(k, 2)``."""
         level = check_level(level)
         se = np.sqrt(np.diag(self.covariance(kind)))
+        import scipy.stats  # lazily: import infogeo does not load scipy.stats
+
         z = scipy.stats.norm.ppf(0.5 + 0.5 * level)
         x = np.asarray(self.x, dtype=float)
         return np.stack([x - z * se, x + z * se], axis=-1)
 
     def confidence_ellipsoid(self, level: float = 0.95, kind: str = "expected") -> WaldEllipsoid:
         """The Wald ellipsoid ``(θ − θ̂)ᵀ I (θ − θ̂) ≤ χ²_{k, level}``."""
+        import scipy.stats
+
         level = check_level(level)
         k = np.asarray(self.x).size
         return WaldEllipsoid(

@@ -21,7 +21,6 @@ import numbers
 
 import numpy as np
 import scipy.linalg
-import scipy.stats
 
 from .._validation import as_float_array
 
@@ -99,11 +98,15 @@ def wald_intervals(model, theta, n, level: float = 0.95) -> np.ndarray:
     F = np.asarray(model.metric(theta), dtype=float)
     cov = covariance_from_information(F * np.asarray(n)[..., None, None])
     se = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
+    import scipy.stats  # lazily: import infogeo does not load scipy.stats
+
     z = scipy.stats.norm.ppf(0.5 + 0.5 * level)
     return np.stack([theta - z * se, theta + z * se], axis=-1)
 
 
 def ball_radius(dim: int, n, level: float = 0.95):
     """Radius ``√(χ²_{dim, level} / n)`` of the Fisher–Rao confidence ball."""
+    import scipy.stats
+
     level = check_level(level)
     return np.sqrt(scipy.stats.chi2.ppf(level, dim) / np.asarray(n, dtype=float))

@@ -168,25 +168,41 @@ def gamma_angle(p: np.ndarray, q: np.ndarray):
         return phi, d, a, b, target
     A, B, T = a[todo], b[todo], target[todo]
     tol = 1e-13 * np.maximum(1.0, T)
-    coarse_tol = 1e-7 * T  # relative: below tol when Δu is tiny (then no polish is needed)
-    lo = np.zeros(todo.size)
+    # relative: below tol when Δu is tiny (then no polish is needed)
+    x, slope = _illinois(A, B, T, 1e-7 * T, _COARSE)
+    x, dist, missed = _polish(x, A, B, T, tol, slope)
+    if np.any(missed):  # rare: the whole search again with the fine rule
+        m = np.flatnonzero(missed)
+        x[m], _ = _illinois(A[m], B[m], T[m], tol[m], _FINE)
+        dist[m] = _shoot(x[m], A[m], B[m])[1]
+    phi[todo] = x
+    d[todo] = dist
+    return phi, d, a, b, target
+
+
+def _illinois(A, B, T, tol, rule):
+    """Bracket the angle (``φ_hi = π − (π/2)2^{-k}`` until ``Δu(φ_hi) ≥ T``), then regula
+    falsi (Illinois) with ``rule`` to ``|Δu(φ) − T| ≤ tol``; returns the angles and the
+    final bracket slopes."""
+    lo = np.zeros(T.size)
     f_lo = -T
-    hi = np.full(todo.size, 0.5 * np.pi)
-    f_hi = _shoot(hi, A, B, _COARSE)[0] - T
+    hi = np.full(T.size, 0.5 * np.pi)
+    f_hi = _shoot(hi, A, B, rule)[0] - T
     gap = 0.5 * np.pi
-    for _ in range(60):  # bracket: φ_hi = π − (π/2)2^{-k} until Δu(φ_hi) ≥ target
+    for _ in range(60):
         low = f_hi < 0
         if not np.any(low):
             break
         gap *= 0.5
         lo[low], f_lo[low] = hi[low], f_hi[low]
         hi[low] = np.pi - gap
-        f_hi[low] = _shoot(hi[low], A[low], B[low], _COARSE)[0] - T[low]
+        f_hi[low] = _shoot(hi[low], A[low], B[low], rule)[0] - T[low]
     else:
         raise ConvergenceError("Gamma geodesic: could not bracket the angle", None)
-    side = np.zeros(todo.size, dtype=int)
+    side = np.zeros(T.size, dtype=int)
     x = hi.copy()
-    open_ = np.ones(todo.size, dtype=bool)
+    slope = np.ones(T.size)
+    open_ = np.ones(T.size, dtype=bool)
     for _ in range(_MAX_ITER):
         idx = np.flatnonzero(open_)
         if idx.size == 0:
@@ -195,37 +211,33 @@ def gamma_angle(p: np.ndarray, q: np.ndarray):
         xn = (l * fh - h * fl) / (fh - fl)
         bad = ~((xn > l) & (xn < h))
         xn[bad] = 0.5 * (l[bad] + h[bad])
-        fn = _shoot(xn, A[idx], B[idx], _COARSE)[0] - T[idx]
+        fn = _shoot(xn, A[idx], B[idx], rule)[0] - T[idx]
         x[idx] = xn
-        done = (np.abs(fn) <= coarse_tol[idx]) | (h - l <= 4e-16 * np.pi)
+        slope[idx] = (fh - fl) / np.maximum(h - l, 1e-300)
+        done = (np.abs(fn) <= tol[idx]) | (h - l <= 4e-16 * np.pi)
         right = fn > 0
         # Illinois: halve the kept end's value when the same side moves twice
         hi[idx[right]], f_hi[idx[right]] = xn[right], fn[right]
         lo[idx[~right]], f_lo[idx[~right]] = xn[~right], fn[~right]
         s = np.where(right, 1, -1)
         again = s == side[idx]
-        kept_lo = again & right
-        kept_hi = again & ~right
-        f_lo[idx[kept_lo]] *= 0.5
-        f_hi[idx[kept_hi]] *= 0.5
+        f_lo[idx[again & right]] *= 0.5
+        f_hi[idx[again & ~right]] *= 0.5
         side[idx] = s
         open_[idx[done]] = False
     if np.any(open_):
         raise ConvergenceError(
             f"Gamma geodesic: the angle search missed its tolerance for {int(open_.sum())} pair(s)",
             None,
-            1e-7,
+            float(np.max(tol)),
         )
-    x, dist = _polish(x, A, B, T, tol, (f_hi - f_lo) / np.maximum(hi - lo, 1e-300))
-    phi[todo] = x
-    d[todo] = dist
-    return phi, d, a, b, target
+    return x, slope
 
 
 def _polish(x, A, B, T, tol, slope):
     """Secant steps with the fine rule from the coarse root (error ~1e-8): two or three
-    evaluations reach ``|Δu(φ) − Δu| ≤ tol``; returns the angles and the distances of the
-    last evaluation."""
+    evaluations reach ``|Δu(φ) − Δu| ≤ tol``; returns the angles, the distances of the
+    last evaluation and a mask of the pairs that did not converge in 20 steps."""
     x = x.copy()
     fx, dist = _shoot(x, A, B)
     fx = fx - T
@@ -234,7 +246,7 @@ def _polish(x, A, B, T, tol, slope):
     for _ in range(20):
         idx = np.flatnonzero(open_)
         if idx.size == 0:
-            return x, dist
+            break
         step = -fx[idx] / slope[idx]
         xn = np.clip(x[idx] + step, 0.0, np.pi * (1 - 1e-16))
         fn, dn = _shoot(xn, A[idx], B[idx])
@@ -248,7 +260,7 @@ def _polish(x, A, B, T, tol, slope):
         # stop at the tolerance, or where the rounding of the quadrature stalls the secant
         stalled = (~better & (np.abs(fx[idx]) <= 100 * tol[idx])) | (np.abs(moved) <= 1e-15 * np.pi)
         open_[idx[(np.abs(fx[idx]) <= tol[idx]) | stalled]] = False
-    raise ConvergenceError("Gamma geodesic: the angle polish did not converge", None, 1e-13)
+    return x, dist, open_
 
 
 def gamma_dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
