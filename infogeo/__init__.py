@@ -7,9 +7,19 @@ tensor), and minimizes functions on them with Riemannian gradient descent, of wh
 natural gradient descent is the statistical case.
 """
 
-from . import models
+from . import analysis, inference, models
+from .analysis import (
+    frechet_mean,
+    geometric_median,
+    kl_centroid,
+    kmeans,
+    kmedoids,
+    pairwise_dist,
+    tangent_pca,
+)
 from .exceptions import ConvergenceError, DivergenceError
 from .geometry import Euclidean, Geodesic, MetricManifold, RiemannianManifold
+from .inference import profile_likelihood
 from .interop import from_geomstats
 from .models import PredictiveModel
 from .optim import (
@@ -61,8 +71,18 @@ __all__ = [
     "RiemannianGradientDescent",
     "RiemannianManifold",
     "StatisticalManifold",
+    "analysis",
     "fit",
+    "frechet_mean",
     "from_geomstats",
+    "geometric_median",
+    "inference",
+    "kl_centroid",
+    "kmeans",
+    "kmedoids",
     "minimize",
     "models",
+    "pairwise_dist",
+    "profile_likelihood",
+    "tangent_pca",
 ]

@@ -67,7 +67,9 @@ def fit(family, data, **options) -> OptimizeResult:
     if sufficient:
         result = fit_sufficient(family, data, gtol=options["gtol"])  # O(1) after one pass
         if result is not None and result.success:
-            return result
+            from ..inference.result import attach_inference
+
+            return attach_inference(result, family, data)
         if result is not None and np.all(np.isfinite(result.x)) and family.belongs(result.x):
             x0 = result.x  # rounding lost digits: natural gradient polishes from there
     return solver.minimize(x0=x0)

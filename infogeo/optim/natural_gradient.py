@@ -92,7 +92,10 @@ class NaturalGradientDescent(RiemannianGradientDescent):
     def minimize(self, fun=None, x0=None, grad=None):
         """Minimize ``fun`` (default the model's negative log-likelihood) from ``x0``
         (default the model's initial point); see
-        :meth:`RiemannianGradientDescent.minimize`."""
+        :meth:`RiemannianGradientDescent.minimize`. With the default ``fun`` the result is
+        a :class:`~infogeo.inference.FitResult` carrying ``fisher_information``, ``cov``,
+        ``stderr`` and ``conf_int``."""
+        likelihood = fun is None
         if self._metric is not None:  # fresh solver state (e.g. K-FAC factors) per run,
             # one copy serving value, gradient and metric (they share cached passes)
             metric, metric_options = self._metric
@@ -101,11 +104,18 @@ class NaturalGradientDescent(RiemannianGradientDescent):
             fun, default_grad = self.objective()
             grad = default_grad if grad is None else grad
         if x0 is not None:
-            return self._minimize(fun, x0, grad, "x0")
-        name = (
-            f"the initial point {self.model!r}.initial_point({'' if self.data is None else 'data'})"
-        )
-        return self._minimize(fun, self.initial_point(), grad, name)
+            result = self._minimize(fun, x0, grad, "x0")
+        else:
+            name = (
+                f"the initial point {self.model!r}.initial_point"
+                f"({'' if self.data is None else 'data'})"
+            )
+            result = self._minimize(fun, self.initial_point(), grad, name)
+        if likelihood:  # a maximum-likelihood fit: attach inference (cov, stderr, …)
+            from ..inference.result import attach_inference
+
+            result = attach_inference(result, self.model, self.data)
+        return result
 
 
 def _needs_data(nll) -> bool:

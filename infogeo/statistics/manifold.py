@@ -201,6 +201,26 @@ class StatisticalManifold(DualGeometry, RiemannianManifold):
     def _sample(self, theta, rng):
         raise NotImplementedError
 
+    # ------------------------------------------------------------------ priors, centroids
+    def jeffreys_prior(self, theta) -> np.ndarray:
+        """Unnormalized Jeffreys prior density ``√det F(θ)``, shape ``(...)``.
+
+        Computed as ``exp(½ log det F)`` from a batched ``slogdet`` (no overflow of the
+        determinant itself); invariant as a density under reparametrization.
+        """
+        sign, logdet = np.linalg.slogdet(np.asarray(self.fisher(theta), dtype=float))
+        if np.any(sign <= 0):
+            raise ValueError("the Fisher information is not positive definite at theta")
+        return np.exp(0.5 * logdet)
+
+    def kl_centroid(self, points, weights=None, side: str = "right", **options) -> np.ndarray:
+        """Weighted KL centroid of ``points``: ``side="right"`` minimizes
+        ``Σ wᵢ KL(pᵢ ‖ c)``, ``"left"`` ``Σ wᵢ KL(c ‖ pᵢ)``, ``"symmetric"`` their average.
+        See :func:`infogeo.analysis.kl_centroid`."""
+        from ..analysis.centroid import kl_centroid
+
+        return kl_centroid(self, points, weights, side, **options)
+
     # ------------------------------------------------------------------ reparametrization
     def reparametrize(self, to_new, to_old, names=None):
         """The same family in coordinates ``ξ = to_new(θ)``, ``θ = to_old(ξ)``.

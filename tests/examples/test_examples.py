@@ -30,6 +30,10 @@ EXPECTED = {
     "reparametrization": (["reparametrization.png"], ["Fisher–Rao distance"]),
     "halfplane_geodesics": (None, []),
     "dual_geodesics": (["dual_geodesics.png"], ["e-geodesic", "m-geodesic", "Pythagoras"]),
+    "gamma_clustering": (
+        ["gamma_clustering.png"],
+        ["geodesic k-means", "agreement with the generating kinds"],
+    ),
 }
 
 
@@ -115,6 +119,9 @@ def test_example_runs_and_writes_its_plots(name, example_runs):
     if name == "rayleigh_sphere":
         err = float(re.search(r"error ([0-9.e+-]+)", stdout).group(1))
         assert err < 1e-10
+    if name == "gamma_clustering":
+        agree = float(re.search(r"generating kinds: ([0-9.]+)%", stdout).group(1))
+        assert agree >= 95.0, stdout
     if name == "reparametrization":
         m = re.search(
             r"Fisher–Rao distance\s+\(μ, σ\): ([0-9.]+)\s+\(μ, log σ\): ([0-9.]+)", stdout
