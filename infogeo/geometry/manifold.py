@@ -21,6 +21,7 @@ import autograd
 import numpy as np
 from autograd import make_vjp
 
+from .._dask import dask_aware
 from .._validation import as_float_array, as_points, as_vectors, check_positive_int
 from .linalg import solve_spd
 
@@ -38,6 +39,18 @@ def dense_geodesic_jacobians(gamma, dgamma, v):
     dacc_dv = -(half + np.einsum("...kij,...j->...ki", gamma, v))
     acc = 0.5 * np.einsum("...kj,...j->...k", dacc_dv, v)
     return acc, dacc_dp, dacc_dv
+
+#: Batched pointwise methods that also accept Dask arrays (mapped over chunks, see
+#: :mod:`infogeo._dask`), with the number of trailing axes of one output row.
+_DASK_METHODS = (
+    ("dist", 0),
+    ("kl", 0),
+    ("inner", 0),
+    ("norm", 0),
+    ("log", 1),
+    ("exp", 1),
+    ("retract", 1),
+)
 
 
 class RiemannianManifold:
@@ -72,6 +85,10 @@ class RiemannianManifold:
     ode_rtol: float = 1e-12
     ode_atol: float = 1e-12
     log_tol: float = 1e-10
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _make_dask_aware(cls)
 
     def __init__(self, dim: int, bounds=None):
         self.dim = check_positive_int(dim, "dim")
@@ -642,3 +659,14 @@ class RiemannianManifold:
                 w = high - low
                 cols.append(low + w * rng.uniform(0.05, 0.95, shape))
         return np.stack(cols, axis=-1)
+
+
+def _make_dask_aware(cls) -> None:
+    """Let ``cls``'s own batched pointwise methods take Dask arrays (chunk by chunk)."""
+    for name, out_dims in _DASK_METHODS:
+        method = cls.__dict__.get(name)
+        if callable(method):
+            setattr(cls, name, dask_aware(method, out_dims=out_dims))
+
+
+_make_dask_aware(RiemannianManifold)

@@ -5,6 +5,8 @@ autograd-traceable predictor into a Riemannian manifold over the weights; the
 ready-made models below have closed-form metrics.
 """
 
+from .chunked import ChunkedModel
+from .chunks import Chunks
 from .fisher_vector import conjugate_gradient
 from .glm import (
     LinearRegression,
@@ -20,6 +22,8 @@ from .mlp import MLPClassifier, mlp_classifier
 from .predictive import PredictiveModel
 
 __all__ = [
+    "ChunkedModel",
+    "Chunks",
     "LinearRegression",
     "LogisticRegression",
     "MLPClassifier",

@@ -705,23 +705,47 @@ def _logsumexp_rows(Z):
     return m + anp.log(anp.sum(anp.exp(Z - m), axis=1, keepdims=True))
 
 
-def logistic_regression(X, y, **options) -> LogisticRegression:
+def _chunked_or(model_class, X, y, options):
+    """The chunked version of ``model_class`` for chunked data (a Dask array, a
+    :class:`~infogeo.models.Chunks`, an iterable of chunks, or ``chunk_size=``), else
+    the in-memory model."""
+    from .chunked import chunked_model
+
+    model = chunked_model(model_class, X, y, options)
+    return model_class(X, y, **options) if model is None else model
+
+
+def logistic_regression(X, y=None, **options) -> LogisticRegression:
     """Logistic regression model (see :class:`LogisticRegression` for the options:
-    ``intercept``, ``l2``, ``check_separation``, ``solver``, ``cg_tol``, ...)."""
-    return LogisticRegression(X, y, **options)
+    ``intercept``, ``l2``, ``check_separation``, ``solver``, ``cg_tol``, ...).
+
+    ``X, y`` may also be chunked data: Dask arrays, arrays with ``chunk_size=``, or a
+    :class:`~infogeo.models.Chunks` / list of ``(X_c, y_c)`` chunks with ``y=None``;
+    then a :class:`~infogeo.models.ChunkedModel` is returned (one pass per step).
+    """
+    return _chunked_or(LogisticRegression, X, y, options)
 
 
-def poisson_regression(X, y, **options) -> PoissonRegression:
-    """Poisson regression with log link (see :class:`PoissonRegression`)."""
-    return PoissonRegression(X, y, **options)
+def poisson_regression(X, y=None, **options) -> PoissonRegression:
+    """Poisson regression with log link (see :class:`PoissonRegression`); chunked data
+    as for :func:`logistic_regression`."""
+    return _chunked_or(PoissonRegression, X, y, options)
 
 
-def linear_regression(X, y, *, sigma=None, **options) -> LinearRegression:
+def linear_regression(X, y=None, *, sigma=None, **options) -> LinearRegression:
     """Normal linear regression, σ known (``sigma=…``) or estimated (see
-    :class:`LinearRegression`)."""
-    return LinearRegression(X, y, sigma=sigma, **options)
+    :class:`LinearRegression`); chunked data as for :func:`logistic_regression`."""
+    return _chunked_or(LinearRegression, X, y, {"sigma": sigma, **options})
 
 
-def softmax_regression(X, y, *, n_classes=None, **options) -> SoftmaxRegression:
-    """K-class softmax regression (see :class:`SoftmaxRegression`)."""
-    return SoftmaxRegression(X, y, n_classes=n_classes, **options)
+def softmax_regression(X, y=None, *, n_classes=None, **options) -> SoftmaxRegression:
+    """K-class softmax regression (see :class:`SoftmaxRegression`); chunked data as for
+    :func:`logistic_regression`, where ``n_classes`` is then required (a chunk need
+    not hold every class)."""
+    from .chunked import is_chunked
+
+    if n_classes is None and is_chunked(X, y, options):
+        raise ValueError(
+            "n_classes is required for chunked data: a chunk need not hold every class"
+        )
+    return _chunked_or(SoftmaxRegression, X, y, {"n_classes": n_classes, **options})
