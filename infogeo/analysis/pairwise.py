@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+from .._dask import is_dask_array, require_dask
 from ._kernels import dist_function
 from ._points import check_points
 
@@ -57,14 +58,25 @@ def pairwise_dist(
     -------
     ndarray
         ``(n, m)`` (``(n, n)`` when ``b`` is None), or ``(n(n−1)/2,)`` when condensed.
+        When ``a`` is a Dask array: a lazy ``dask.array`` ``(n, m)`` (or ``(n, n)``)
+        with ``a``'s row chunks, each block of rows computed by this same function on
+        the numpy rows (``b``, or all of ``a`` when ``b`` is None, is brought into
+        memory once and sent to every task; with ``b`` None each task computes only
+        its pairs ``i < j`` and the lower triangle is the transpose). Runs on the
+        default Dask scheduler or an active ``dask.distributed`` client; ``n_jobs`` is
+        then not used (Dask parallelizes) and ``condensed`` is not available.
     """
-    A = check_points(manifold, a, "a")
     if not isinstance(condensed, bool):
         raise TypeError(f"condensed must be True or False, got {condensed!r}")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
         raise TypeError(f"chunk_size must be an integer, got {chunk_size!r}")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if is_dask_array(a) or is_dask_array(b):
+        if condensed:
+            raise ValueError("condensed=True is not available for Dask arrays (use .compute())")
+        return _dask_pairwise(manifold, a, b, int(chunk_size))
+    A = check_points(manifold, a, "a")
     workers = _workers(n_jobs)
     if b is None:
         i, j = np.triu_indices(A.shape[0], 1)
@@ -120,4 +132,53 @@ def _distances(manifold, p: np.ndarray, q: np.ndarray, chunk: int, workers: int)
         raise ValueError(
             f"the distance of pair {k} is not finite ({out[k]}): points {p[k]}, {q[k]}"
         )
+    return out
+
+
+def _dask_pairwise(manifold, a, b, chunk: int):
+    """Row blocks of ``a`` (a Dask array) against ``b`` (or the upper triangle of ``a``)."""
+    da = require_dask("pairwise_dist on Dask arrays")
+    rows = da.asarray(a)
+    if rows.ndim != 2:
+        raise ValueError(f"a must have shape (n, {manifold.dim}), got {rows.shape}")
+    rows = rows.rechunk({1: -1})
+    if b is None:
+        cols = check_points(manifold, np.asarray(rows.compute()), "a")
+        starts = np.cumsum((0, *rows.chunks[0][:-1]))
+        offsets = da.from_array(starts, chunks=1)
+        upper = da.map_blocks(
+            _upper_rows,
+            rows,
+            offsets[:, None],
+            manifold=manifold,
+            cols=cols,
+            chunk=chunk,
+            dtype=float,
+            chunks=(rows.chunks[0], (cols.shape[0],)),
+        )
+        return upper + upper.T
+    cols = check_points(manifold, np.asarray(b.compute() if is_dask_array(b) else b), "b")
+    return rows.map_blocks(
+        _block_rows,
+        manifold=manifold,
+        cols=cols,
+        chunk=chunk,
+        dtype=float,
+        chunks=(rows.chunks[0], (cols.shape[0],)),
+    )
+
+
+def _block_rows(block, *, manifold, cols, chunk):
+    return pairwise_dist(manifold, block, cols, chunk_size=chunk)
+
+
+def _upper_rows(block, offset, *, manifold, cols, chunk):
+    """Distances of rows ``offset + r`` of ``cols`` to the later rows ``j > offset + r``."""
+    start = int(np.asarray(offset).ravel()[0])
+    block = check_points(manifold, block, "a")
+    r, j = np.nonzero(
+        np.arange(cols.shape[0])[None, :] > start + np.arange(block.shape[0])[:, None]
+    )
+    out = np.zeros((block.shape[0], cols.shape[0]))
+    out[r, j] = _distances(manifold, block[r], cols[j], chunk, 1)
     return out

@@ -40,6 +40,7 @@ def dense_geodesic_jacobians(gamma, dgamma, v):
     acc = 0.5 * np.einsum("...kj,...j->...k", dacc_dv, v)
     return acc, dacc_dp, dacc_dv
 
+
 #: Batched pointwise methods that also accept Dask arrays (mapped over chunks, see
 #: :mod:`infogeo._dask`), with the number of trailing axes of one output row.
 _DASK_METHODS = (

@@ -150,3 +150,15 @@ class TestDaskGeometry:
     def test_numpy_inputs_stay_numpy(self):
         N = ig.Normal()
         assert isinstance(N.dist([0.0, 1.0], [1.0, 2.0]), (float, np.floating, np.ndarray))
+
+    def test_pairwise_distances_by_row_blocks(self):
+        G = ig.Gamma()
+        pts = G.random_point(23, rng=4)
+        rows = da.from_array(pts, chunks=(7, 2))
+        within = ig.pairwise_dist(G, rows)
+        assert isinstance(within, da.Array) and within.chunks[0] == (7, 7, 7, 2)
+        np.testing.assert_allclose(within.compute(), ig.pairwise_dist(G, pts), rtol=1e-12)
+        across = ig.pairwise_dist(G, rows, pts[:4])
+        np.testing.assert_allclose(across.compute(), ig.pairwise_dist(G, pts, pts[:4]), rtol=1e-12)
+        with pytest.raises(ValueError, match="condensed"):
+            ig.pairwise_dist(G, rows, condensed=True)
