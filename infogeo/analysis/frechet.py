@@ -25,6 +25,9 @@ __all__ = ["frechet_mean", "karcher_state"]
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 40
 _EPS = np.finfo(float).eps
+#: Below ‖grad f‖ = this × spread the change of f along a step is below the accuracy of
+#: its distances, so a step is judged by the gradient norm it reaches instead.
+_UNRESOLVED = 1e-6
 
 
 def karcher_state(manifold, x: np.ndarray, points: np.ndarray, weights: np.ndarray):
@@ -130,10 +133,15 @@ def _descend(manifold, P, w, x, gtol, max_iter, max_time) -> OptimizeResult:
             if trial is not None:
                 x_new, g_new, f_new, gn_new = trial
                 decrease = f_new <= f - _ARMIJO * t * gn * gn
-                rounding = (
-                    _ARMIJO * t * gn * gn <= 16 * _EPS * max(f, _EPS)
-                    and f_new <= f + 16 * _EPS * max(f, _EPS)
-                    and gn_new < gn
+                # near the minimum the decrease ~t·gn² is below what f resolves (its
+                # distances are accurate to ~1e-10, not to eps): judge by the gradient
+                unresolved = gn <= _UNRESOLVED * np.sqrt(2.0 * max(f, _EPS))
+                rounding = gn_new < gn and (
+                    unresolved
+                    or (
+                        _ARMIJO * t * gn * gn <= 16 * _EPS * max(f, _EPS)
+                        and f_new <= f + 16 * _EPS * max(f, _EPS)
+                    )
                 )
                 if decrease or rounding:
                     accepted = True
