@@ -8,7 +8,7 @@ natural gradient descent is the statistical case.
 """
 
 from . import models
-from .exceptions import ConvergenceError
+from .exceptions import ConvergenceError, DivergenceError
 from .geometry import Euclidean, Geodesic, MetricManifold, RiemannianManifold
 from .interop import from_geomstats
 from .models import PredictiveModel
@@ -44,6 +44,7 @@ __all__ = [
     "Categorical",
     "ConvergenceError",
     "Dirichlet",
+    "DivergenceError",
     "Euclidean",
     "Exponential",
     "Gamma",

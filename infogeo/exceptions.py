@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConvergenceError"]
+__all__ = ["ConvergenceError", "DivergenceError"]
 
 
 class ConvergenceError(RuntimeError):
@@ -25,3 +25,21 @@ class ConvergenceError(RuntimeError):
         super().__init__(message)
         self.residual = residual
         self.tolerance = tolerance
+
+
+class DivergenceError(ConvergenceError):
+    """An optimization run diverged (NaN/inf or overflowing values, gradients or metrics).
+
+    Raised only when asked for (``raise_on_divergence=True``); by default the run
+    returns an :class:`~infogeo.OptimizeResult` with ``success=False`` and status 5.
+
+    Attributes
+    ----------
+    result
+        The :class:`~infogeo.OptimizeResult` the run would have returned: ``x`` is the
+        last finite iterate.
+    """
+
+    def __init__(self, message: str, result=None):
+        super().__init__(message)
+        self.result = result

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import autograd
 import numpy as np
 
+from .safeguards import NonFiniteError
+
 __all__ = ["Objective"]
 
 
@@ -46,7 +48,8 @@ class Objective:
 
     def value(self, x: np.ndarray) -> float:
         """``fun(x)`` as a float; ``+inf`` is allowed (the caller treats it as outside
-        the domain), NaN, ``-inf`` and non-scalars raise ``ValueError``."""
+        the domain), NaN and ``-inf`` raise :class:`NonFiniteError` (a ``ValueError``)
+        and non-scalars ``ValueError``."""
         self.nfev += 1
         out = self._fun(x)
         try:
@@ -59,13 +62,18 @@ class Objective:
             )
         value = float(arr)
         if np.isnan(value):
-            raise ValueError(f"fun returned NaN at x = {x}; it must return a real number")
+            raise NonFiniteError(
+                f"fun returned NaN at x = {x}; it must return a real number", "fun", x, value
+            )
         if value == -np.inf:
-            raise ValueError(f"fun returned -inf at x = {x}: the objective is unbounded below")
+            raise NonFiniteError(
+                f"fun returned -inf at x = {x}: the objective is unbounded below", "fun", x, value
+            )
         return value
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
-        """Euclidean gradient at ``x``, shape ``(dim,)``, finite, else ``ValueError``."""
+        """Euclidean gradient at ``x``, shape ``(dim,)``; a wrong shape raises
+        ``ValueError``, NaN/inf entries :class:`NonFiniteError`."""
         self.njev += 1
         if self._grad is not None:
             g = self._grad(x)
@@ -89,5 +97,7 @@ class Objective:
                 f"{g.shape} at x = {x}"
             )
         if not np.all(np.isfinite(g)):
-            raise ValueError(f"{source} returned a non-finite gradient {g} at x = {x}")
+            raise NonFiniteError(
+                f"{source} returned a non-finite gradient {g} at x = {x}", "gradient", x, g
+            )
         return g

@@ -21,7 +21,13 @@ from .stopping import (
     StoppingCriterion,
 )
 
-__all__ = ["DEFAULTS", "build_step_rule", "build_stopping", "check_option_names"]
+__all__ = [
+    "DEFAULTS",
+    "build_step_rule",
+    "build_stopping",
+    "check_option_names",
+    "resolve_step_length",
+]
 
 #: Default options of :class:`~infogeo.RiemannianGradientDescent`.
 DEFAULTS = {
@@ -38,7 +44,13 @@ DEFAULTS = {
     "stopping": None,
     "callback": None,
     "progress": False,
+    "max_step_length": "auto",
+    "raise_on_divergence": False,
 }
+
+#: ``max_step_length="auto"``: the first-trial bound on a statistical manifold or
+#: predictive model (Fisher–Rao length 1, i.e. KL ≈ 1/2 per step at most at first).
+AUTO_STEP_LENGTH = 1.0
 
 _LINE_SEARCHES = ("armijo", "levenberg-marquardt", None)
 
@@ -53,10 +65,30 @@ def check_option_names(options: dict, extra: tuple[str, ...] = ()) -> None:
             raise TypeError(f"unknown option {name!r}{hint}; valid options are {valid}")
 
 
-def build_step_rule(step_size, line_search, trust_region, damping) -> StepRule:
+def resolve_step_length(max_step_length, manifold) -> float | None:
+    """The Riemannian length bound of the first Armijo trial: ``"auto"`` gives
+    :data:`AUTO_STEP_LENGTH` where lengths are Fisher–Rao lengths (the manifold has a
+    ``fisher`` information or is a model with an ``nll``), else ``None`` (no bound:
+    on a general manifold lengths are in the user's units)."""
+    if isinstance(max_step_length, str):
+        if max_step_length != "auto":
+            raise ValueError(
+                f"max_step_length must be a number > 0, None or 'auto', got {max_step_length!r}"
+            )
+        fisherian = callable(getattr(manifold, "fisher", None)) or callable(
+            getattr(manifold, "nll", None)
+        )
+        return AUTO_STEP_LENGTH if fisherian else None
+    return check_positive(max_step_length, "max_step_length", allow_none=True)
+
+
+def build_step_rule(
+    step_size, line_search, trust_region, damping, max_step_length=None
+) -> StepRule:
     """The step-size rule for the options.
 
-    * ``line_search="armijo"`` (default): :class:`ArmijoBacktracking` from ``step_size``;
+    * ``line_search="armijo"`` (default): :class:`ArmijoBacktracking` from ``step_size``,
+      its first trial cut to Riemannian length ``max_step_length`` (a number or None);
     * ``line_search=None``: :class:`FixedStep` of ``step_size``;
     * ``trust_region=ε``: :class:`KLTrustRegion` with every step on the boundary of the
       KL ball, ``t = √(2ε/∇fᵀG⁻¹∇f)`` (overrides ``line_search``; with
@@ -86,7 +118,7 @@ def build_step_rule(step_size, line_search, trust_region, damping) -> StepRule:
             raise ValueError("trust_region and line_search='levenberg-marquardt' are exclusive")
         return KLTrustRegion(trust_region, max_step=None, damping=damping)
     if line_search == "armijo":
-        return ArmijoBacktracking(step_size, damping=damping)
+        return ArmijoBacktracking(step_size, damping=damping, max_length=max_step_length)
     if line_search == "levenberg-marquardt":
         return LevenbergMarquardt(damping=damping or 1e-3, step_size=step_size)
     return FixedStep(step_size, damping=damping)

@@ -15,15 +15,42 @@ from collections.abc import Callable
 import numpy as np
 
 from .._validation import as_points
+from ..exceptions import DivergenceError
 from .objective import Objective
-from .options import DEFAULTS, build_step_rule, build_stopping, check_option_names
+from .options import (
+    DEFAULTS,
+    build_step_rule,
+    build_stopping,
+    check_option_names,
+    resolve_step_length,
+)
 from .result import History, OptimizeResult
+from .safeguards import (
+    FloorWatch,
+    NonFiniteError,
+    RisingObjective,
+    gradient_floor,
+    metric_overflow,
+)
 from .step_size import Step, StepContext
-from .stopping import CALLBACK, NO_DECREASE, IterationState, Stop
+from .stopping import (
+    CALLBACK,
+    DIVERGED,
+    MAX_ITER,
+    MAX_TIME,
+    NO_DECREASE,
+    IterationState,
+    Stop,
+    diverged,
+    rounding_floor,
+    singular_metric,
+)
 
 __all__ = ["RiemannianGradientDescent"]
 
 _MAX_HALVINGS = 60
+_RUNNING = Stop(False, -1, "running")
+_SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
 
 
 class RiemannianGradientDescent:
@@ -91,7 +118,11 @@ class RiemannianGradientDescent:
         self.manifold = manifold
         self.options = opts
         self.step_rule = build_step_rule(
-            opts["step_size"], opts["line_search"], opts["trust_region"], opts["damping"]
+            opts["step_size"],
+            opts["line_search"],
+            opts["trust_region"],
+            opts["damping"],
+            resolve_step_length(opts["max_step_length"], manifold),
         )
         self.stopping = build_stopping(
             opts["gtol"],
@@ -112,6 +143,7 @@ class RiemannianGradientDescent:
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         self.callback = callback
         self.progress = bool(opts["progress"])
+        self.raise_on_divergence = bool(opts["raise_on_divergence"])
         if self.progress:
             _require_tqdm()
 
@@ -120,21 +152,28 @@ class RiemannianGradientDescent:
 
     # ------------------------------------------------------------------ pieces
     def _direction(self, x, egrad, damping):
-        """``d = (G + λI)⁻¹ ∇f`` and ``slope = ∇fᵀd``; explains a singular metric."""
+        """``d = (G + λI)⁻¹ ∇f`` and ``slope = ∇fᵀd``, or a :class:`Stop` saying why
+        there is none: the run diverged (``G`` under/overflows at ``x``) or ``G`` is
+        singular at an ordinary point (then damping is the remedy)."""
+        if not np.any(egrad):  # a stationary point: no solve needed (nor possible, maybe)
+            return np.zeros_like(egrad), 0.0
+        problem = None
         try:
             d = np.asarray(self.manifold.riemannian_gradient(x, egrad, damping=damping))
+            slope = float(np.dot(egrad, d))
+            if not (np.all(np.isfinite(d)) and np.isfinite(slope) and slope >= 0):
+                problem = f"∇fᵀ(G + λI)⁻¹∇f = {slope:.3g}"
         except ValueError as exc:
-            raise ValueError(
-                f"cannot compute the Riemannian gradient at x = {x}: {exc}"
-                + ("" if "damping" in str(exc) else "; pass damping=λ > 0 to regularize")
-            ) from exc
-        slope = float(np.dot(egrad, d))
-        if not np.isfinite(slope) or slope < 0:
-            raise ValueError(
-                f"the metric at x = {x} is not positive definite (∇fᵀG⁻¹∇f = {slope:.3g}); "
-                "pass damping=λ > 0 to solve with G + λI"
-            )
-        return d, slope
+            problem = str(exc)
+        if problem is None:
+            return d, slope
+        overflow = metric_overflow(self.manifold, x)
+        if overflow is not None:
+            return diverged(f"no Riemannian gradient at x = {x}: {overflow}")
+        return singular_metric(
+            f"the metric is not positive definite at x = {x} ({problem})"
+            + ("" if damping else "; pass damping=λ > 0 to solve with G + λI")
+        )
 
     def _make_trial(self, objective: Objective, x, d) -> Callable:
         update = getattr(self.manifold, self.retraction)
@@ -151,7 +190,12 @@ class RiemannianGradientDescent:
                 except ValueError:
                     inside = False
                 if inside:
-                    f_new = objective.value(x_new)
+                    try:
+                        f_new = objective.value(x_new)
+                    except NonFiniteError as exc:
+                        if exc.value == -np.inf:
+                            raise
+                        f_new = np.inf  # NaN: treated like a point outside the domain
                     if f_new < np.inf:
                         return t, x_new, f_new, shortened
                 t *= 0.5
@@ -160,6 +204,23 @@ class RiemannianGradientDescent:
 
         return trial
 
+    def _start(self, objective, x, start_name, damping):
+        """Value, gradient and direction at the start, with errors naming the start."""
+        try:
+            f = objective.value(x)
+        except NonFiniteError as exc:
+            raise ValueError(f"{exc} (the start point {start_name}); it must be finite") from exc
+        if not np.isfinite(f):
+            raise ValueError(f"fun is {f} at the start point {start_name} = {x}; it must be finite")
+        try:
+            g = objective.gradient(x)
+        except NonFiniteError as exc:
+            raise ValueError(f"{exc} (the start point {start_name})") from exc
+        out = self._direction(x, g, damping)
+        if isinstance(out, Stop):
+            raise ValueError(f"at the start point {start_name}: {out.message}")
+        return f, g, *out
+
     # ------------------------------------------------------------------ loop
     def minimize(self, fun=None, x0=None, grad=None) -> OptimizeResult:
         """Run from ``x0``; ``grad`` is the Euclidean gradient (autograd if None).
@@ -167,26 +228,39 @@ class RiemannianGradientDescent:
         Returns
         -------
         OptimizeResult
+
+        Raises
+        ------
+        DivergenceError
+            Only with ``raise_on_divergence=True``, when the run diverged.
         """
+        return self._minimize(fun, x0, grad, "x0")
+
+    def _minimize(self, fun, x0, grad, start_name: str) -> OptimizeResult:
         if fun is None:
             raise TypeError("minimize() needs fun (the function to minimize)")
         if x0 is None:
             raise TypeError("minimize() needs a start point x0")
+        with np.errstate(all="ignore"):  # overflow is detected and reported, not warned
+            res = self._run(fun, x0, grad, start_name)
+        if self.raise_on_divergence and res.status == DIVERGED:
+            raise DivergenceError(res.message, result=res)
+        return res
+
+    def _run(self, fun, x0, grad, start_name) -> OptimizeResult:
         start = time.perf_counter()
         dim = self.manifold.dim
-        x = as_points(x0, dim, "x0")
+        x = as_points(x0, dim, start_name)
         if x.shape != (dim,):
-            raise ValueError(f"x0 must be one point of shape ({dim},), got shape {x.shape}")
-        x = np.asarray(self.manifold.check_point(x, "x0"), dtype=float).copy()
+            raise ValueError(
+                f"{start_name} must be one point of shape ({dim},), got shape {x.shape}"
+            )
+        x = np.asarray(self.manifold.check_point(x, start_name), dtype=float).copy()
         objective = Objective(fun, grad, dim)
         rule = self.step_rule.fresh()
-
-        f = objective.value(x)
-        if not np.isfinite(f):
-            raise ValueError(f"fun(x0) = {f}; the start point must have a finite value")
-        g = objective.gradient(x)
+        self.stopping.reset()
         lam = rule.damping
-        d, slope = self._direction(x, g, lam)
+        f, g, d, slope = self._start(objective, x, start_name, lam)
         history = History()
         history.append(
             fun=f,
@@ -197,6 +271,9 @@ class RiemannianGradientDescent:
             accepted=True,
         )
         nit = 0
+        failed_x = None
+        rising = RisingObjective(f)
+        floor_watch = FloorWatch()
         state = IterationState(0, f, None, np.sqrt(slope), None, True, 0.0)
         stop = self.stopping(state)
         bar = _progress_bar(self.options["max_iter"]) if self.progress else None
@@ -205,25 +282,58 @@ class RiemannianGradientDescent:
                 ctx = StepContext(
                     x, f, g, d, slope, lam, self._make_trial(objective, x, d), objective.gradient
                 )
-                step: Step = rule(ctx)
                 nit += 1
-                if step.failure is not None:
-                    stop = Stop(False, NO_DECREASE, step.failure)
+                try:
+                    step: Step = rule(ctx)
+                except NonFiniteError as exc:
+                    failed_x = exc.x
+                    stop = diverged(f"in iteration {nit}, {exc}; x is the last finite iterate")
+                    break
                 f_prev = f
-                step_length = step.t * np.sqrt(slope) if step.accepted else 0.0
-                if step.accepted:
-                    x, f = step.x, step.fun
-                    g = objective.gradient(x) if step.egrad is None else step.egrad
-                lam = rule.damping
-                d, slope = self._direction(x, g, lam)
+                accepted = step.accepted
+                if step.failure is not None:
+                    stop = self._floor_stop(objective, x, f, g, lam, np.sqrt(slope)) or Stop(
+                        False, NO_DECREASE, step.failure
+                    )
+                elif accepted and np.array_equal(step.x, x):
+                    accepted = False
+                    stop = self._floor_stop(objective, x, f, g, lam, np.sqrt(slope)) or Stop(
+                        False,
+                        NO_DECREASE,
+                        f"the step no longer changes x (t = {step.t:.3g}) before convergence"
+                        + (
+                            "; it was shortened to keep x in the domain and fun finite "
+                            "(NaN or +inf beyond)"
+                            if step.shortened
+                            else ""
+                        ),
+                    )
+                elif accepted:
+                    moved = self._advance(objective, step, rule.damping, nit)
+                    if isinstance(moved, Stop):
+                        stop, accepted, failed_x = moved, False, step.x
+                    else:
+                        x, f, g, d, slope = moved
+                        lam = rule.damping
+                        reason = rising.update(f_prev, f)
+                        if reason is not None:
+                            stop = diverged(reason)
+                if not accepted and stop is None and rule.damping != lam:
+                    lam = rule.damping  # Levenberg-Marquardt raised λ: new direction
+                    out = self._direction(x, g, lam)
+                    if isinstance(out, Stop):
+                        stop = out
+                    else:
+                        d, slope = out
                 grad_norm = np.sqrt(slope)
+                step_length = step.t * grad_norm if accepted else 0.0
                 history.append(
                     fun=f,
                     grad_norm=grad_norm,
-                    step_size=step.t if step.accepted else 0.0,
+                    step_size=step.t if accepted else 0.0,
                     shortened=step.shortened,
                     damping=lam,
-                    accepted=step.accepted,
+                    accepted=accepted,
                 )
                 if bar is not None:
                     bar.update(1)
@@ -231,33 +341,61 @@ class RiemannianGradientDescent:
                 if stop is not None:
                     break
                 state = IterationState(
-                    nit,
-                    f,
-                    f_prev,
-                    grad_norm,
-                    step_length,
-                    step.accepted,
-                    time.perf_counter() - start,
+                    nit, f, f_prev, grad_norm, step_length, accepted, time.perf_counter() - start
                 )
                 stop = self.stopping(state)
+                if (stop is None and floor_watch.due(grad_norm)) or (
+                    stop is not None and stop.status in (MAX_ITER, MAX_TIME)
+                ):
+                    stop = self._floor_stop(objective, x, f, g, lam, grad_norm) or stop
                 if self.callback is not None:
                     partial = self._result(
-                        x,
-                        f,
-                        g,
-                        grad_norm,
-                        nit,
-                        objective,
-                        history,
-                        start,
-                        Stop(False, -1, "running"),
+                        x, f, g, grad_norm, nit, objective, history, start, _RUNNING
                     )
-                    if self.callback(partial) is True and stop is None:
+                    try:
+                        wants_stop = self.callback(partial) is True
+                    except StopIteration:
+                        wants_stop = True
+                    if wants_stop and stop is None:
                         stop = Stop(False, CALLBACK, "stopped by the callback")
         finally:
             if bar is not None:
+                bar.total = bar.n  # the run is over: show the bar complete
+                bar.refresh()
                 bar.close()
-        return self._result(x, f, g, np.sqrt(slope), nit, objective, history, start, stop)
+        res = self._result(x, f, g, np.sqrt(slope), nit, objective, history, start, stop)
+        if failed_x is not None:
+            res["failed_x"] = np.array(failed_x, dtype=float)
+        return res
+
+    def _advance(self, objective, step, damping, nit):
+        """Gradient and direction at an accepted step's point, or the :class:`Stop` of a
+        run that broke there (the caller then keeps the previous iterate)."""
+        where = f"step {nit} (t = {step.t:.3g}) to x = {step.x}"
+        try:
+            g = objective.gradient(step.x)
+        except NonFiniteError as exc:
+            return diverged(f"{exc.what} not finite after {where}; x is the last finite iterate")
+        out = self._direction(step.x, g, damping)
+        if isinstance(out, Stop):
+            return Stop(
+                out.success,
+                out.status,
+                f"{out.message}, reached by {where}; x is the iterate before it",
+            )
+        return step.x, step.fun, g, *out
+
+    def _floor_stop(self, objective, x, f, g, damping, grad_norm):
+        """A converged :class:`Stop` if ``grad_norm`` is within 4× the gradient's
+        rounding floor at ``x`` (see :func:`~infogeo.optim.safeguards.gradient_floor`)."""
+        # only where the first-order model promises no more than √ε·|f|: far from a
+        # minimum (an infimum at the boundary, say) a large floor is no convergence
+        if not 0 < 0.5 * grad_norm**2 <= _SQRT_EPS * max(abs(f), 1.0):
+            return None
+        floor = gradient_floor(objective.gradient, self.manifold.riemannian_gradient, x, g, damping)
+        if grad_norm <= 4.0 * floor:
+            return rounding_floor(grad_norm, floor, self.options["gtol"])
+        return None
 
     @staticmethod
     def _result(x, f, g, grad_norm, nit, objective, history, start, stop) -> OptimizeResult:

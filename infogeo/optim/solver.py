@@ -24,6 +24,7 @@ from typing import ClassVar
 import numpy as np
 
 from .._validation import as_points
+from ..exceptions import DivergenceError
 from .objective import Objective
 from .options import DEFAULTS, build_step_rule, build_stopping, check_option_names
 from .result import History, OptimizeResult
@@ -32,8 +33,18 @@ from .riemannian_gradient_descent import (
     _progress_bar,
     _require_tqdm,
 )
+from .safeguards import FloorWatch, NonFiniteError, RisingObjective
 from .step_size import StepContext, StepRule, StrongWolfe
-from .stopping import CALLBACK, NO_DECREASE, IterationState, Stop
+from .stopping import (
+    CALLBACK,
+    DIVERGED,
+    MAX_ITER,
+    MAX_TIME,
+    NO_DECREASE,
+    IterationState,
+    Stop,
+    diverged,
+)
 
 __all__ = ["Outcome", "Problem", "RiemannianSolver", "SolverState"]
 
@@ -49,7 +60,17 @@ COMMON = (
     "stopping",
     "callback",
     "progress",
+    "raise_on_divergence",
 )
+
+
+class StopRun(Exception):
+    """Raised inside an iteration to end the run with ``stop`` (e.g. a singular metric
+    or a diverged iterate met while computing a gradient)."""
+
+    def __init__(self, stop: Stop):
+        super().__init__(stop.message)
+        self.stop = stop
 
 
 @dataclass
@@ -105,8 +126,12 @@ class Problem:
         return g, r, float(np.sqrt(slope))
 
     def riemannian(self, x, g):
-        """``(G⁻¹g, gᵀG⁻¹g)``, with the checks of gradient descent."""
-        return RiemannianGradientDescent._direction(self.solver, x, g, 0.0)
+        """``(G⁻¹g, gᵀG⁻¹g)``, with the checks of gradient descent (a diverged iterate
+        or a singular metric raises :class:`StopRun`)."""
+        out = RiemannianGradientDescent._direction(self.solver, x, g, 0.0)
+        if isinstance(out, Stop):
+            raise StopRun(out)
+        return out
 
     # -- metric
     def metric(self, x):
@@ -221,6 +246,7 @@ class RiemannianSolver:
         self.progress = bool(opts["progress"])
         if self.progress:
             _require_tqdm()
+        self.raise_on_divergence = bool(opts["raise_on_divergence"])
         self._configure(opts)
 
     def _configure(self, opts: dict) -> None:
@@ -259,11 +285,35 @@ class RiemannianSolver:
         Returns
         -------
         OptimizeResult
+
+        Raises
+        ------
+        DivergenceError
+            Only with ``raise_on_divergence=True``, when the run diverged.
         """
         if fun is None:
             raise TypeError("minimize() needs fun (the function to minimize)")
         if x0 is None:
             raise TypeError("minimize() needs a start point x0")
+        with np.errstate(all="ignore"):  # overflow is detected and reported, not warned
+            res = self._run(fun, x0, grad)
+        if self.raise_on_divergence and res.status == DIVERGED:
+            raise DivergenceError(res.message, result=res)
+        return res
+
+    def _initial_state(self, problem: Problem, x) -> SolverState:
+        try:
+            f = problem.objective.value(x)
+            if not np.isfinite(f):
+                raise ValueError(f"fun is {f} at the start point x0 = {x}; it must be finite")
+            g, r, gn = problem.gradient(x)
+        except NonFiniteError as exc:
+            raise ValueError(f"{exc} (the start point x0); it must be finite") from exc
+        except StopRun as exc:
+            raise ValueError(f"at the start point x0: {exc.stop.message}") from None
+        return SolverState(x, f, g, r, gn)
+
+    def _run(self, fun, x0, grad) -> OptimizeResult:
         start = time.perf_counter()
         dim = self.manifold.dim
         x = as_points(x0, dim, "x0")
@@ -273,24 +323,37 @@ class RiemannianSolver:
         objective = self._objective(fun, grad, dim)
         problem = Problem(self, objective)
         self._fun, self._grad = fun, grad
-        f = objective.value(x)
-        if not np.isfinite(f):
-            raise ValueError(f"fun(x0) = {f}; the start point must have a finite value")
-        g, r, gn = problem.gradient(x)
-        state = SolverState(x, f, g, r, gn)
+        self.stopping.reset()
+        state = self._initial_state(problem, x)
         self._start(problem, state)
         history = History()
         history.append(
-            fun=f, grad_norm=gn, step_size=0.0, shortened=False, damping=0.0, accepted=True
+            fun=state.fun,
+            grad_norm=state.grad_norm,
+            step_size=0.0,
+            shortened=False,
+            damping=0.0,
+            accepted=True,
         )
         nit = 0
-        stop = self.stopping(IterationState(0, f, None, gn, None, True, 0.0))
+        failed_x = None
+        rising = RisingObjective(state.fun)
+        floor_watch = FloorWatch()
+        stop = self.stopping(IterationState(0, state.fun, None, state.grad_norm, None, True, 0.0))
         bar = _progress_bar(self.options["max_iter"]) if self.progress else None
         try:
             while stop is None:
                 f_prev = state.fun
-                out = self._step(problem, state)
                 nit += 1
+                try:
+                    out = self._step(problem, state)
+                except NonFiniteError as exc:
+                    failed_x = exc.x
+                    out = Outcome(0.0, 0.0, False)
+                    stop = diverged(f"in iteration {nit}, {exc}; x is the last finite iterate")
+                except StopRun as exc:
+                    out = Outcome(0.0, 0.0, False)
+                    stop = exc.stop
                 history.append(
                     fun=state.fun,
                     grad_norm=state.grad_norm,
@@ -302,9 +365,16 @@ class RiemannianSolver:
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(fun=f"{state.fun:.6g}", grad_norm=f"{state.grad_norm:.3g}")
-                if out.failure is not None:
-                    stop = Stop(False, NO_DECREASE, out.failure)
+                if stop is not None:
                     break
+                if out.failure is not None:
+                    stop = self._floor_stop(problem, state) or Stop(False, NO_DECREASE, out.failure)
+                    break
+                if out.accepted:
+                    reason = rising.update(f_prev, state.fun)
+                    if reason is not None:
+                        stop = diverged(reason)
+                        break
                 elapsed = time.perf_counter() - start
                 stop = self.stopping(
                     IterationState(
@@ -317,14 +387,40 @@ class RiemannianSolver:
                         elapsed,
                     )
                 )
+                if (stop is None and floor_watch.due(state.grad_norm)) or (
+                    stop is not None and stop.status in (MAX_ITER, MAX_TIME)
+                ):
+                    stop = self._floor_stop(problem, state) or stop
                 if self.callback is not None:
                     partial = self._result(state, nit, objective, history, start, None)
-                    if self.callback(partial) is True and stop is None:
+                    try:
+                        wants_stop = self.callback(partial) is True
+                    except StopIteration:
+                        wants_stop = True
+                    if wants_stop and stop is None:
                         stop = Stop(False, CALLBACK, "stopped by the callback")
         finally:
             if bar is not None:
+                bar.total = bar.n
+                bar.refresh()
                 bar.close()
-        return self._result(state, nit, objective, history, start, stop)
+        res = self._result(state, nit, objective, history, start, stop)
+        if failed_x is not None:
+            res["failed_x"] = np.array(failed_x, dtype=float)
+        return res
+
+    def _floor_stop(self, problem: Problem, state: SolverState) -> Stop | None:
+        """Converged at float64's rounding floor of the gradient norm (see
+        :meth:`RiemannianGradientDescent._floor_stop`), else ``None``."""
+        return RiemannianGradientDescent._floor_stop(
+            self,
+            problem.objective,
+            state.x,
+            state.fun,
+            state.egrad,
+            0.0,
+            state.grad_norm,
+        )
 
     def _result(self, state, nit, objective, history, start, stop) -> OptimizeResult:
         stop = stop or Stop(False, -1, "running")

@@ -27,9 +27,23 @@ __all__ = [
     "StepContext",
     "StepRule",
     "StrongWolfe",
+    "capped_step",
 ]
 
 _EPS = np.finfo(float).eps
+
+
+def capped_step(t: float, slope: float, radius: float | None) -> float:
+    """``min(t, radius / √slope)``: the multiplier ``t`` cut so that the step ``−t·d``
+    has Riemannian length ``t √(∇fᵀd) ≤ radius`` (``radius=None``: no cut).
+
+    On a statistical manifold the length is the Fisher–Rao one, so a step of length
+    ``r`` moves the distribution by ``KL ≈ r²/2`` (``½ dᵀFd``), whatever the
+    coordinates.
+    """
+    if radius is None or not slope > 0:
+        return t
+    return min(t, radius / math.sqrt(slope))
 
 
 @dataclass
@@ -157,6 +171,14 @@ class ArmijoBacktracking(StepRule):
 
     After ``max_backtracks`` reductions the rule reports failure: ``fun`` cannot be
     decreased along ``−d``.
+
+    With ``max_length = r`` the first trial is also cut to Riemannian length ``ρ_k``
+    (:func:`capped_step`), where ``ρ_0 = r`` and ``ρ_{k+1} = max(r, 2ℓ_k)`` after an
+    accepted step of length ``ℓ_k``: a first step from a poor start cannot jump across
+    the manifold (on a statistical manifold, by more than ``KL ≈ r²/2``), while runs
+    whose full steps keep being accepted double the bound every iteration. Near the
+    minimum the full step is shorter than the bound and Fisher scoring / Newton-like
+    convergence is untouched.
     """
 
     def __init__(
@@ -166,8 +188,11 @@ class ArmijoBacktracking(StepRule):
         shrink: float = 0.5,
         max_backtracks: int = 50,
         damping: float = 0.0,
+        max_length: float | None = None,
     ):
         super().__init__(damping)
+        self.max_length = check_positive(max_length, "max_step_length", allow_none=True)
+        self._radius = self.max_length
         self.initial = check_positive(initial, "step_size")
         self.c1 = check_positive(c1, "c1")
         if not (0 < self.c1 < 1):
@@ -178,7 +203,14 @@ class ArmijoBacktracking(StepRule):
         self.max_backtracks = check_positive_int(max_backtracks, "max_backtracks")
 
     def __call__(self, ctx):
-        t = self.initial
+        step = self._search(ctx)
+        if step.accepted and self.max_length is not None:
+            length = step.t * math.sqrt(max(ctx.slope, 0.0))
+            self._radius = max(self.max_length, 2.0 * length)
+        return step
+
+    def _search(self, ctx):
+        t = capped_step(self.initial, ctx.slope, self._radius)
         shortened = False
         noise = 16 * _EPS * abs(ctx.fun)
         # values cannot decide the test below rounding: use the slope instead
@@ -208,7 +240,8 @@ class ArmijoBacktracking(StepRule):
         )
 
     def __repr__(self) -> str:
-        return f"ArmijoBacktracking(initial={self.initial:g}, c1={self.c1:g})"
+        cap = "" if self.max_length is None else f", max_length={self.max_length:g}"
+        return f"ArmijoBacktracking(initial={self.initial:g}, c1={self.c1:g}{cap})"
 
 
 class KLTrustRegion(StepRule):

@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from .._validation import check_positive, check_positive_int
 
 __all__ = [
+    "CALLBACK",
+    "CONVERGED",
+    "DIVERGED",
+    "MAX_ITER",
+    "MAX_TIME",
+    "NO_DECREASE",
+    "SINGULAR_METRIC",
     "AnyOf",
     "FunctionTolerance",
     "GradientTolerance",
@@ -23,10 +30,35 @@ __all__ = [
     "MinStepSize",
     "Stop",
     "StoppingCriterion",
+    "diverged",
+    "rounding_floor",
+    "singular_metric",
 ]
 
 # status codes shared with OptimizeResult.status
-CONVERGED, MAX_ITER, MAX_TIME, CALLBACK, NO_DECREASE = 0, 1, 2, 3, 4
+CONVERGED, MAX_ITER, MAX_TIME, CALLBACK, NO_DECREASE, DIVERGED, SINGULAR_METRIC = range(7)
+
+
+def diverged(message: str) -> Stop:
+    """The run diverged (NaN/inf or overflowing values, gradients or metrics)."""
+    return Stop(False, DIVERGED, f"the run diverged: {message}")
+
+
+def singular_metric(message: str) -> Stop:
+    """The metric is singular at an ordinary (finite, well-scaled) iterate."""
+    return Stop(False, SINGULAR_METRIC, message)
+
+
+def rounding_floor(grad_norm: float, floor: float, gtol: float) -> Stop:
+    """Converged as far as float64 resolves: the gradient norm is at its rounding floor."""
+    return Stop(
+        True,
+        CONVERGED,
+        f"converged to float64's rounding floor: the Riemannian gradient norm "
+        f"{grad_norm:.3g} stopped decreasing at the level of its rounding error "
+        f"({floor:.3g}, the change of the gradient between neighbouring float64 points), "
+        f"above gtol = {gtol:g}; x is as accurate as float64 allows here",
+    )
 
 
 @dataclass(frozen=True)
@@ -56,10 +88,17 @@ class IterationState:
 
 
 class StoppingCriterion:
-    """Base class: ``criterion(state) -> Stop | None``; combine with ``|``."""
+    """Base class: ``criterion(state) -> Stop | None``; combine with ``|``.
+
+    A criterion that keeps state across iterations resets it in :meth:`reset`, which
+    every solver calls at the start of a run.
+    """
 
     def __call__(self, state: IterationState) -> Stop | None:
         raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget what earlier runs saw (no-op for stateless criteria)."""
 
     def __or__(self, other: StoppingCriterion) -> AnyOf:
         if not isinstance(other, StoppingCriterion):
@@ -77,6 +116,10 @@ class AnyOf(StoppingCriterion):
                 raise TypeError(f"stopping criteria must be StoppingCriterion objects, got {c!r}")
             flat.extend(c.criteria if isinstance(c, AnyOf) else [c])
         self.criteria = tuple(flat)
+
+    def reset(self) -> None:
+        for c in self.criteria:
+            c.reset()
 
     def __call__(self, state):
         for c in self.criteria:

@@ -142,5 +142,5 @@ def test_mle_on_the_boundary_is_not_reported_as_success():
     """All ones: the Bernoulli likelihood increases up to p = 1, outside the open domain;
     iterates stay inside and the run says it did not converge."""
     res = ig.fit(Bernoulli(), np.ones(5), max_iter=50)
-    assert not res.success and res.status == 1
+    assert not res.success and res.status in (1, 4)
     assert 0 < res.x[0] < 1
