@@ -215,10 +215,21 @@ class GeomstatsManifold(RiemannianManifold):
 
     # ------------------------------------------------------------ metric
     def inner(self, p, u, v) -> np.ndarray:
-        """geomstats' inner product ``⟨u, v⟩_p`` of tangent vectors, shape ``(...)``."""
+        """geomstats' inner product ``⟨u, v⟩_p`` of tangent vectors, shape ``(...)``.
+
+        Closed forms on the sphere (``u·v``, the ambient product) and for affine-invariant
+        SPD matrices (``tr(P⁻¹UP⁻¹V)``), geomstats' ``inner_product`` otherwise.
+        """
         p = self._points(p)
         u = self._vectors(u, "u")
         v = self._vectors(v, "v")
+        if self.kind == "sphere":
+            return np.sum(np.broadcast_arrays(p, u)[1] * v, axis=-1)
+        if self.kind == "spd-affine":
+            P, U, V = (self.to_geomstats(a) for a in np.broadcast_arrays(p, u, v))
+            n = self.point_shape[0]
+            A = np.linalg.solve(P, np.concatenate([U, V], axis=-1))
+            return np.einsum("...ij,...ji->...", A[..., :n], A[..., n:])
         ip = self.space.metric.inner_product
         return self._call_scalars(lambda a, b, x: ip(a, b, x), u, v, p)
 

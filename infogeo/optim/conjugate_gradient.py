@@ -16,8 +16,10 @@ gradient methods*, SIAM J. Optim. 2022):
 
 The step along ``η`` comes from a strong Wolfe line search (``c₂ = 0.1``; ``c₂ < ½``
 makes Fletcher–Reeves a descent method) or Armijo backtracking, starting from
-``t = 2(f_{k−1} − f_k)/⟨−r_k, η_k⟩·1.01`` (Nocedal & Wright eq. 3.60; ``step_size``
-first). The direction restarts at ``−r`` when it is not a descent direction, every
+``t = min(step_size, 1.01·2(f_{k−1} − f_k)/⟨−r_k, η_k⟩)`` (Nocedal & Wright eq. 3.60,
+capped at ``step_size = 1``: on a statistical manifold the natural-gradient step
+``t = 1`` is Fisher scoring, a good first guess; ``step_size`` at the first
+iteration). The direction restarts at ``−r`` when it is not a descent direction, every
 ``restart_every`` iterations, and when consecutive gradients are far from orthogonal,
 ``|⟨r_{k+1}, T r_k⟩| ≥ restart_threshold ‖r_{k+1}‖²`` (Powell). On a statistical
 manifold ``r`` is the natural gradient: this is natural conjugate gradient.
@@ -95,7 +97,7 @@ class ConjugateGradient(RiemannianSolver):
         if mem["t"] is None:
             t0 = self.options["step_size"]
         else:
-            t0 = 2.02 * (state.fun_prev - state.fun) / slope
+            t0 = min(self.options["step_size"], 2.02 * (state.fun_prev - state.fun) / slope)
             if not (np.isfinite(t0) and t0 > 0):
                 t0 = mem["t"]
         x, r = state.x, state.rgrad

@@ -25,6 +25,8 @@ import numpy as np
 
 from .._validation import as_points
 from ..exceptions import DivergenceError
+from ..geometry.euclidean import Euclidean
+from ..geometry.manifold import RiemannianManifold
 from .objective import Objective
 from .options import DEFAULTS, build_step_rule, build_stopping, check_option_names
 from .result import History, OptimizeResult
@@ -116,7 +118,17 @@ class Problem:
         self._G = None
         kind = getattr(self.manifold, "kind", None)
         # chart manifolds: inner products from one metric matrix per point
-        self._matrix_inner = kind in (None, "open") and type(self.manifold).__name__ != "Euclidean"
+        self._matrix_inner = kind in (None, "open") and not isinstance(self.manifold, Euclidean)
+        # whether vector_transport is the differential of the retraction in use (the
+        # base class's coordinate-wise retraction); otherwise the line-search slope
+        # differentiates the retraction curve numerically
+        exact = isinstance(self.manifold, Euclidean) or (
+            isinstance(self.manifold, RiemannianManifold)
+            and type(self.manifold).retract is RiemannianManifold.retract
+            and type(self.manifold).vector_transport is RiemannianManifold.vector_transport
+            and solver.retraction == "retract"
+        )
+        self._exact_transport = exact
 
     # -- gradients
     def gradient(self, x):
@@ -173,8 +185,30 @@ class Problem:
             0.0,
             self.trial(state.x, eta),
             self.objective.gradient,
-            self.transport,
+            self.curve_slope(state.x, eta),
         )
+
+    def curve_slope(self, x, eta):
+        """``(t, x_t, g_t) ↦ d/dt f(R_x(t η))``: ``g_tᵀ DR_x(tη)[η]``, with the vector
+        transport when it is the retraction's differential, else by a central
+        difference of the retraction in ``t`` (relative step 1e-6), made tangent at
+        ``x_t`` by the vector transport ``T_{x_t→x_t}`` (a projection on embedded
+        manifolds)."""
+        if self._exact_transport:
+            return lambda t, y, g: float(np.dot(g, self.transport(x, eta, y)))
+        update = getattr(self.manifold, self.solver.retraction)
+
+        def slope(t, y, g):
+            h = 1e-6 * max(abs(t), 1e-8)
+            try:
+                velocity = (update(x, (t + h) * eta) - update(x, (t - h) * eta)) / (2 * h)
+            except ValueError:
+                velocity = (y - update(x, (t - h) * eta)) / h
+            # the difference quotient is tangent only up to its error: project it (on an
+            # embedded manifold ∇f can have a large normal part)
+            return float(np.dot(g, self.transport(y, velocity, y)))
+
+        return slope
 
     def move(self, x, eta):
         """``(x_new, fun_new)`` for ``R_x(η)``, or ``(None, inf)`` outside the domain."""

@@ -88,10 +88,11 @@ class StepContext:
         ``+inf`` there; ``x_new is None`` when no such ``t`` was found.
     gradient
         ``gradient(x) -> ∇f(x)``, the Euclidean gradient (counted).
-    transport
-        Optional ``transport(x, v, y)``: a vector transport ``T_{x→y} v``, with which
-        :class:`StrongWolfe` measures the slope ``φ′(t) = −∇f(y)ᵀ T_{x→y} d`` at the
-        trial point ``y``; ``None`` means the identity of the chart.
+    derivative
+        Optional ``derivative(t, x_t, egrad_t) -> φ′(t)``, the derivative of
+        ``φ(t) = f(R_x(−t d))`` at a trial point ``x_t`` with Euclidean gradient
+        ``egrad_t``, used by :class:`StrongWolfe`; ``None`` means ``−egrad_tᵀ d`` (exact
+        for the chart's ``x + v`` retraction).
     """
 
     x: np.ndarray
@@ -102,7 +103,7 @@ class StepContext:
     damping: float
     trial: Callable
     gradient: Callable
-    transport: Callable | None = None
+    derivative: Callable | None = None
 
 
 class StepRule:
@@ -347,9 +348,9 @@ class StrongWolfe(StepRule):
     """Line search for the strong Wolfe conditions along ``−d`` (Nocedal & Wright,
     *Numerical Optimization*, Algorithms 3.5–3.6).
 
-    With ``φ(t) = f(R_x(−t d))`` and ``φ′(t) ≈ −∇f(x_t)ᵀ T_{x→x_t} d`` (the context's
-    vector transport; exact for the chart's ``x + v`` retraction), a step is accepted
-    when
+    With ``φ(t) = f(R_x(−t d))`` and ``φ′(t)`` from the context's ``derivative`` (by
+    default ``−∇f(x_t)ᵀ d``, exact for the chart's ``x + v`` retraction), a step is
+    accepted when
 
         φ(t) ≤ φ(0) + c₁ t φ′(0)    and    |φ′(t)| ≤ c₂ |φ′(0)|.
 
@@ -400,8 +401,11 @@ class StrongWolfe(StepRule):
             if x is None:
                 return None
             g = ctx.gradient(x)
-            d = ctx.direction if ctx.transport is None else ctx.transport(ctx.x, ctx.direction, x)
-            return t, x, f, g, -float(np.dot(g, d)), cut
+            if ctx.derivative is None:
+                dphi = -float(np.dot(g, ctx.direction))
+            else:
+                dphi = float(ctx.derivative(t, x, g))
+            return t, x, f, g, dphi, cut
 
         def by_slope(t):
             return self.c1 * t * abs(dphi0) < noise
