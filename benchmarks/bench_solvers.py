@@ -49,7 +49,7 @@ os.environ.setdefault("GEOMSTATS_BACKEND", "numpy")
 import infogeo as ig
 
 SEED = 20261203
-MAX_ITER = {"gd": 5000, "cg": 2000, "lbfgs": 2000, "trust-region": 500, "momentum": 5000}
+MAX_ITER = {"gd": 2000, "cg": 2000, "lbfgs": 2000, "trust-region": 500, "momentum": 5000}
 MAX_ITER["adam"] = 5000
 
 

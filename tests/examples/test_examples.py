@@ -29,6 +29,10 @@ EXPECTED = {
     "rayleigh_sphere": (["rayleigh_sphere.png"], ["smallest eigenvalue"]),
     "reparametrization": (["reparametrization.png"], ["Fisher–Rao distance"]),
     "halfplane_geodesics": (None, []),
+    "solvers_comparison": (
+        ["solvers_comparison.png"],
+        ["trust-region", "lbfgs", "adam", "momentum", "solvers agree to"],
+    ),
 }
 
 
@@ -114,6 +118,10 @@ def test_example_runs_and_writes_its_plots(name, example_runs):
     if name == "rayleigh_sphere":
         err = float(re.search(r"error ([0-9.e+-]+)", stdout).group(1))
         assert err < 1e-10
+    if name == "solvers_comparison":
+        assert "NOT converged" not in stdout, stdout
+        spread = float(re.search(r"solvers agree to ([0-9.e+-]+)", stdout).group(1))
+        assert spread < 1e-8
     if name == "reparametrization":
         m = re.search(
             r"Fisher–Rao distance\s+\(μ, σ\): ([0-9.]+)\s+\(μ, log σ\): ([0-9.]+)", stdout
