@@ -40,13 +40,18 @@ import sys
 import time
 import warnings
 
-import autograd
-import autograd.numpy as anp
-import numpy as np
+# one BLAS / torch thread for every library: the machine is shared, and numpy's and
+# torch's thread pools would otherwise fight over its 2 cores
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import autograd  # noqa: E402
+import autograd.numpy as anp  # noqa: E402
+import numpy as np  # noqa: E402
 
 os.environ.setdefault("GEOMSTATS_BACKEND", "numpy")
 
-import infogeo as ig
+import infogeo as ig  # noqa: E402
 
 SEED = 20261203
 MAX_ITER = {"gd": 2000, "cg": 2000, "lbfgs": 2000, "trust-region": 500, "momentum": 5000}
@@ -350,6 +355,7 @@ def run_geoopt(case, method):
     import torch
 
     torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)
     kind, torch_fun = case["geoopt"]
     manifold = getattr(geoopt, kind)()
     x = geoopt.ManifoldParameter(torch.tensor(case["x0"]), manifold=manifold)
@@ -382,6 +388,16 @@ def run_geoopt(case, method):
 
 
 # ---------------------------------------------------------------- table
+def _guarded(run, case, method):
+    """A peer run; an exception inside the peer counts as a failed run."""
+    start = time.perf_counter()
+    try:
+        return run(case, method)
+    except Exception as exc:  # the peer's own failure, reported in the table
+        print(f"  ({run.__name__} {method} on {case['name']} raised {type(exc).__name__}: {exc})")
+        return case["x0"], -1, -1, time.perf_counter() - start, False
+
+
 def fmt_ratio(a, b, ok_peer):
     if not ok_peer:
         return "peer did not converge"
@@ -413,10 +429,10 @@ def main(quick: bool = False) -> None:
                 peer_name = {"gd": "SteepestDescent", "cg": "ConjugateGradient (HZ)"}.get(
                     method, "TrustRegions"
                 )
-                peer = ("pymanopt " + peer_name, run_pymanopt(case, method))
+                peer = ("pymanopt " + peer_name, _guarded(run_pymanopt, case, method))
             elif method in ("adam", "momentum") and case["geoopt"] is not None:
                 name = "RiemannianAdam" if method == "adam" else "RiemannianSGD(0.9)"
-                peer = ("geoopt " + name, run_geoopt(case, method))
+                peer = ("geoopt " + name, _guarded(run_geoopt, case, method))
             left = f"{nit} / {nj} / {1e3 * wall:.1f}"
             if peer is None:
                 print(

@@ -119,6 +119,8 @@ class Problem:
         kind = getattr(self.manifold, "kind", None)
         # chart manifolds: inner products from one metric matrix per point
         self._matrix_inner = kind in (None, "open") and not isinstance(self.manifold, Euclidean)
+        # the ambient dot product is the metric on tangent vectors (no validation overhead)
+        self._plain_inner = isinstance(self.manifold, Euclidean) or kind == "sphere"
         # whether vector_transport is the differential of the retraction in use (the
         # base class's coordinate-wise retraction); otherwise the line-search slope
         # differentiates the retraction curve numerically
@@ -154,6 +156,8 @@ class Problem:
 
     def inner(self, x, u, v):
         """``⟨u, v⟩_x`` (batched over leading axes of ``u`` and ``v``)."""
+        if self._plain_inner:
+            return np.einsum("...i,...i->...", u, v)
         if self._matrix_inner:
             return np.einsum("...i,ij,...j->...", u, self.metric(x), v)
         return np.asarray(self.manifold.inner(x, u, v), dtype=float)

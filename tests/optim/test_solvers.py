@@ -235,3 +235,34 @@ def test_natural_gradient_descent_class_is_unchanged():
     res = ig.NaturalGradientDescent(ig.Gamma(), data).minimize()
     assert res.success
     np.testing.assert_allclose(res.x, _gamma_mle(data), rtol=1e-7)
+
+
+def test_divergence_is_reported_by_the_new_solvers():
+    from infogeo.optim.stopping import DIVERGED
+
+    E = ig.Euclidean(2)
+    # a learning rate far too large without the safeguard: the iterates run away
+    res = ig.minimize(
+        lambda x: anp.sum(x**2), np.ones(2), E, method="momentum", restart=False,
+        step_size=5.0, max_iter=500,
+    )  # fmt: skip
+    assert not res.success and res.status == DIVERGED, res.message
+    assert np.all(np.isfinite(res.x))
+
+    calls = []
+
+    scale = np.array([1.0, 50.0])
+
+    def grad(x):  # the gradient turns NaN after a few evaluations
+        calls.append(1)
+        return 2 * scale * x if len(calls) < 4 else np.full(2, np.nan)
+
+    for method in ("cg", "lbfgs", "trust-region", "adam"):
+        calls.clear()
+        res = ig.minimize(lambda x: float(np.sum(scale * x**2)), np.ones(2) * 3, E, grad=grad,
+                          method=method)  # fmt: skip
+        assert res.status == DIVERGED and "diverged" in res.message, (method, res.message)
+        with pytest.raises(ig.DivergenceError):
+            calls.clear()
+            ig.minimize(lambda x: float(np.sum(scale * x**2)), np.ones(2) * 3, E, grad=grad,
+                        method=method, raise_on_divergence=True)  # fmt: skip
