@@ -374,7 +374,7 @@ def run_geoopt(case, method):
         njev += 1
         with torch.no_grad():
             rgrad = manifold.egrad2rgrad(x, x.grad)
-            gnorm = float(torch.sqrt(manifold.inner(x, rgrad, rgrad)))
+            gnorm = float(torch.sqrt(torch.sum(manifold.inner(x, rgrad, rgrad))))
         if not np.isfinite(gnorm):
             break
         if gnorm <= case["gtol"]:

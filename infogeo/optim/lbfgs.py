@@ -69,17 +69,35 @@ class LBFGS(RiemannianSolver):
             return -state.rgrad
         x = state.x
         S_arr, Y_arr = np.array(S), np.array(Y)
-        rho = 1.0 / problem.inner(x, S_arr, Y_arr)
+        GS, GY = problem.lower(x, S_arr), problem.lower(x, Y_arr)
+        if GS is None:  # inner products one by one
+
+            def s_dot(i, v):
+                return float(problem.inner(x, S_arr[i], v))
+
+            def y_dot(i, v):
+                return float(problem.inner(x, Y_arr[i], v))
+
+            rho = 1.0 / problem.inner(x, S_arr, Y_arr)
+            yy = float(problem.inner(x, Y_arr[-1], Y_arr[-1]))
+        else:  # the metric applied once to the whole memory
+
+            def s_dot(i, v):
+                return float(GS[i] @ v)
+
+            def y_dot(i, v):
+                return float(GY[i] @ v)
+
+            rho = 1.0 / np.einsum("ij,ij->i", GS, Y_arr)
+            yy = float(GY[-1] @ Y_arr[-1])
         q = state.rgrad.copy()
         alpha = np.empty(len(S))
         for i in range(len(S) - 1, -1, -1):
-            alpha[i] = rho[i] * float(problem.inner(x, S_arr[i], q))
+            alpha[i] = rho[i] * s_dot(i, q)
             q -= alpha[i] * Y_arr[i]
-        gamma = 1.0 / (rho[-1] * float(problem.inner(x, Y_arr[-1], Y_arr[-1])))
-        q *= gamma
+        q *= 1.0 / (rho[-1] * yy)
         for i in range(len(S)):
-            b = rho[i] * float(problem.inner(x, Y_arr[i], q))
-            q += (alpha[i] - b) * S_arr[i]
+            q += (alpha[i] - rho[i] * y_dot(i, q)) * S_arr[i]
         return -q
 
     def _step(self, problem: Problem, state: SolverState) -> Outcome:

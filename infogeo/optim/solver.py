@@ -121,6 +121,10 @@ class Problem:
         self._matrix_inner = kind in (None, "open") and not isinstance(self.manifold, Euclidean)
         # the ambient dot product is the metric on tangent vectors (no validation overhead)
         self._plain_inner = isinstance(self.manifold, Euclidean) or kind == "sphere"
+        # predictive models: G v matrix-free (forming G costs a pass per weight pair)
+        self._fvp = getattr(self.manifold, "fisher_vector_product", None)
+        if self._fvp is not None:
+            self._matrix_inner = False
         # whether vector_transport is the differential of the retraction in use (the
         # base class's coordinate-wise retraction); otherwise the line-search slope
         # differentiates the retraction curve numerically
@@ -160,7 +164,21 @@ class Problem:
             return np.einsum("...i,...i->...", u, v)
         if self._matrix_inner:
             return np.einsum("...i,ij,...j->...", u, self.metric(x), v)
+        if self._fvp is not None:
+            u, v = np.broadcast_arrays(u, v)
+            return np.einsum("...i,...i->...", u, self._fvp(x, v))
         return np.asarray(self.manifold.inner(x, u, v), dtype=float)
+
+    def lower(self, x, V):
+        """``G(x) V`` for a batch ``V`` (so that ``⟨u, v⟩ = (Gu)·v``), or ``None`` when the
+        metric is only available through ``inner``."""
+        if self._plain_inner:
+            return V
+        if self._matrix_inner:
+            return V @ self.metric(x)
+        if self._fvp is not None:
+            return np.asarray(self._fvp(x, V), dtype=float)
+        return None
 
     def norm(self, x, v):
         return np.sqrt(np.maximum(self.inner(x, v, v), 0.0))
