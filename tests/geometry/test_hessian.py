@@ -120,3 +120,30 @@ def test_hessian_bad_input():
         G.hessian_vector([1.0, 1.0], 3.0, [1.0, 0.0])
     with pytest.raises(TypeError, match="autograd"):
         G.hessian_vector([1.0, 1.0], lambda x: float(np.sum(x)), [1.0, 0.0])
+
+
+EVERY_FAMILY = [
+    (ig.Beta(), [0.8, 3.0], np.array([0.2, 0.5, 0.7])),
+    (ig.Dirichlet(3), [1.5, 0.7, 2.5], np.array([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])),
+    (ig.Categorical(3), [0.2, 0.5], np.array([0, 1, 1, 2])),
+    (ig.MultivariateNormal(2), [0.1, -0.3, 1.5, 0.2, 0.8], np.array([[0.0, 1.0], [1.0, -1]])),
+    (ig.Poisson(), [2.5], np.array([1, 4, 2])),
+    (ig.Exponential(), [1.5], np.array([0.3, 1.1])),
+]
+
+
+@pytest.mark.parametrize("family,p,data", EVERY_FAMILY, ids=[repr(f) for f, _, _ in EVERY_FAMILY])
+def test_every_family_second_derivative_along_geodesics(family, p, data):
+    """⟨Hess f[u], u⟩ = d²/dt² f(exp_p(t u)) for the log-likelihood, and self-adjointness."""
+    p = np.asarray(p, float)
+    rng = np.random.default_rng(7)
+    U = rng.standard_normal((2, family.dim))
+    U = U / family.norm(p, U)[:, None] * 0.5
+    f = lambda x: family.nll(x, data)  # noqa: E731
+    H = family.hessian_vector(p, f, U)
+    for u, Hu in zip(U, H):
+        ref = _second_derivative(family, f, p, u, h=1e-3)
+        assert float(family.inner(p, Hu, u)) == pytest.approx(ref, rel=2e-5, abs=1e-7)
+    assert float(family.inner(p, H[0], U[1])) == pytest.approx(
+        float(family.inner(p, U[0], H[1])), rel=1e-10, abs=1e-13
+    )
