@@ -24,22 +24,19 @@ from typing import ClassVar
 import numpy as np
 
 from .._validation import as_points
-from ..exceptions import DivergenceError
 from ..geometry.euclidean import Euclidean
 from ..geometry.manifold import RiemannianManifold
 from .objective import Objective
-from .options import DEFAULTS, build_step_rule, build_stopping, check_option_names
+from .options import DEFAULTS, build_step_rule, check_option_names
 from .result import History, OptimizeResult
 from .riemannian_gradient_descent import (
     RiemannianGradientDescent,
     _progress_bar,
-    _require_tqdm,
 )
 from .safeguards import FloorWatch, NonFiniteError, RisingObjective
 from .step_size import StepContext, StepRule, StrongWolfe
 from .stopping import (
     CALLBACK,
-    DIVERGED,
     MAX_ITER,
     MAX_TIME,
     NO_DECREASE,
@@ -272,37 +269,11 @@ class RiemannianSolver:
                     f"option {name!r} does not apply to method={self.method!r}; its options "
                     f"are {sorted(allowed)}"
                 )
-        for name in ("dim", "riemannian_gradient", "check_point"):
-            if not hasattr(manifold, name):
-                raise TypeError(
-                    f"manifold must provide the manifold interface (missing {name!r}), got "
-                    f"{type(manifold).__name__}"
-                )
         opts = {**DEFAULTS, **self.shared_defaults, **self.solver_defaults, **options}
-        self.manifold = manifold
+        # the shared parts (manifold check, stopping criteria, retraction, callback,
+        # progress, divergence) are built exactly as gradient descent builds them
+        RiemannianGradientDescent.__init__(self, manifold, **{k: opts[k] for k in COMMON})
         self.options = opts
-        self.stopping = build_stopping(
-            opts["gtol"],
-            opts["ftol"],
-            opts["max_iter"],
-            opts["max_time"],
-            opts["min_step"],
-            opts["stopping"],
-        )
-        retraction = opts["retraction"]
-        if retraction not in ("retract", "exp"):
-            raise ValueError(f"retraction must be 'retract' or 'exp', got {retraction!r}")
-        if not hasattr(manifold, retraction):
-            raise TypeError(f"manifold {manifold!r} has no {retraction!r} method")
-        self.retraction = retraction
-        callback = opts["callback"]
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-        self.callback = callback
-        self.progress = bool(opts["progress"])
-        if self.progress:
-            _require_tqdm()
-        self.raise_on_divergence = bool(opts["raise_on_divergence"])
         self._configure(opts)
 
     def _configure(self, opts: dict) -> None:
@@ -347,15 +318,8 @@ class RiemannianSolver:
         DivergenceError
             Only with ``raise_on_divergence=True``, when the run diverged.
         """
-        if fun is None:
-            raise TypeError("minimize() needs fun (the function to minimize)")
-        if x0 is None:
-            raise TypeError("minimize() needs a start point x0")
-        with np.errstate(all="ignore"):  # overflow is detected and reported, not warned
-            res = self._run(fun, x0, grad)
-        if self.raise_on_divergence and res.status == DIVERGED:
-            raise DivergenceError(res.message, result=res)
-        return res
+        # argument checks, errstate and raise_on_divergence as in gradient descent
+        return RiemannianGradientDescent._minimize(self, fun, x0, grad, "x0")
 
     def _initial_state(self, problem: Problem, x) -> SolverState:
         try:
@@ -369,7 +333,7 @@ class RiemannianSolver:
             raise ValueError(f"at the start point x0: {exc.stop.message}") from None
         return SolverState(x, f, g, r, gn)
 
-    def _run(self, fun, x0, grad) -> OptimizeResult:
+    def _run(self, fun, x0, grad, start_name: str = "x0") -> OptimizeResult:
         start = time.perf_counter()
         dim = self.manifold.dim
         x = as_points(x0, dim, "x0")
