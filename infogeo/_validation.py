@@ -16,6 +16,7 @@ __all__ = [
     "as_points",
     "as_vectors",
     "check_class_labels",
+    "check_observations",
     "check_positive",
     "check_positive_int",
 ]
@@ -106,3 +107,32 @@ def check_class_labels(y: np.ndarray, n_classes: int, name: str = "y") -> None:
             f"{name} must hold integer class labels in {{0, ..., {n_classes - 1}}}, "
             f"got {name}[{i}] = {y[i]:g}"
         )
+
+
+def check_observations(family, data, name: str = "data") -> np.ndarray:
+    """Validate ``data`` as observations of ``family``: shape ``(n, *event_shape)``.
+
+    One observation without the leading axis (a scalar, or one vector of shape
+    ``event_shape``) is accepted as ``n = 1``. Values are checked against the support by
+    ``family.check_data``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, its shape and the shape expected (data with extra axes is not
+        flattened silently), or an entry outside the support.
+    """
+    arr = family.check_data(data, name)
+    event = tuple(getattr(family, "event_shape", ()))
+    if arr.ndim == len(event):
+        arr = arr[None]
+    if arr.ndim != len(event) + 1:
+        expected = f"(n, {', '.join(map(str, event))})" if event else "(n,)"
+        hint = " (pass data.ravel() to pool all entries as observations)" if not event else ""
+        raise ValueError(
+            f"{name} must have shape {expected}, one observation of {family!r} per row, "
+            f"got shape {arr.shape}{hint}"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one observation, got none")
+    return arr

@@ -82,24 +82,33 @@ def _try_family(name: str, *args):
 
 
 def _refuse_separated(model, w, egrad, damping) -> None:
-    """Raise ConvergenceError when undamped, unpenalized ``w`` separates the classes.
+    """Raise ConvergenceError when ``w`` separates the classes and nothing bounds it.
 
     If ``w`` classifies every training example correctly, ``c·w`` does too and
-    ``nll(c·w) → 0`` as ``c → ∞``: the likelihood has no finite maximizer, and an
-    undamped natural-gradient iteration would let the weights grow without bound.
+    ``nll(c·w) → 0`` as ``c → ∞``: the likelihood has no finite maximizer, and a
+    natural-gradient iteration would let the weights grow without bound. Damping the
+    metric does not change that (it only shortens each step), so it is refused with or
+    without damping; an ``l2`` penalty on the weights that separate does bound them. An
+    intercept is not penalized, so with all labels in one class (separated by the
+    intercept alone) the fit is refused even with ``l2 > 0``.
     """
     w_arr = np.asarray(w, dtype=float)
-    if (
-        model.check_separation
-        and not damping
-        and not model.l2
-        and w_arr.ndim == 1
-        and model.separates(w_arr)
-    ):
+    if not model.check_separation or w_arr.ndim != 1:
+        return
+    one_class = getattr(model, "intercept", False) and np.unique(model.y).size == 1
+    if model.l2 and not one_class:
+        return
+    if model.separates(w_arr):
+        cause = (
+            "every label is the same class, so the unpenalized intercept grows without bound"
+            if one_class
+            else "the current weights classify every training example correctly, so the "
+            "likelihood has no finite maximizer and the weights would grow without bound"
+        )
         raise ConvergenceError(
-            "the classes are perfectly separated: the current weights classify every "
-            "training example correctly, so the likelihood has no finite maximizer and the "
-            "weights would grow without bound; fit with l2=λ > 0 (penalized) or damping=λ > 0",
+            f"the classes are perfectly separated: {cause}. Fit a penalized model with "
+            "l2=λ > 0 (e.g. l2=1e-3), which has a finite optimum; damping does not help, it "
+            "only slows the weights' growth",
             residual=float(np.linalg.norm(egrad)),
         )
 
@@ -119,6 +128,11 @@ class _CanonicalGLM(PredictiveModel):
         X = _design(X, intercept)
         self.intercept = bool(intercept)
         self.l2 = _check_l2(l2)
+        # l2 penalizes every weight but the intercept added here (as statsmodels and
+        # scikit-learn do): shifting all linear predictors is not shrunk towards 0
+        self._l2_diag = np.full(X.shape[1], self.l2)
+        if self.intercept:
+            self._l2_diag[0] = 0.0
         w0 = np.zeros(X.shape[1])
         family = _try_family(self._family_name) if self._family_name else None
         super().__init__(family, self._predict, X, y, w0=w0, solver=solver, **options)
@@ -143,20 +157,20 @@ class _CanonicalGLM(PredictiveModel):
         z = anp.dot(self.X, w)
         value = anp.mean(self._cumulant(z) - self.y * z) / self._scale + self._nll_constant()
         if self.l2:
-            value = value + 0.5 * self.l2 * anp.dot(w, w)
+            value = value + 0.5 * anp.dot(self._l2_diag * w, w)
         return value
 
     def _nll_constant(self) -> float:
         return 0.0
 
     def nll_grad(self, w) -> np.ndarray:
-        """``∇nll = Xᵀ(μ(Xw) − y) / (n·scale) + l2·w``."""
+        """``∇nll = Xᵀ(μ(Xw) − y) / (n·scale) + l2·w`` (no ``l2`` on the intercept)."""
         w = self._weights(w)
         z = self.X @ w
         mu = np.asarray(self._mean(z))
         self._check_finite(mu, "the fitted means μ(Xw)")
         g = self._XT @ (mu - self.y) / (self.n_samples * self._scale)
-        return g + self.l2 * w if self.l2 else g
+        return g + self._l2_diag * w if self.l2 else g
 
     @staticmethod
     def _check_finite(values, what: str) -> None:
@@ -168,14 +182,15 @@ class _CanonicalGLM(PredictiveModel):
 
     # --- geometry --------------------------------------------------------------
     def metric(self, w):
-        """``G(w) = Xᵀ diag(s(Xw)) X / n (+ l2·I)``, batched, autograd-traceable."""
+        """``G(w) = Xᵀ diag(s(Xw)) X / n (+ l2·I, without the intercept's entry)``,
+        batched, autograd-traceable."""
         if not isinstance(w, anp.numpy_boxes.ArrayBox):
             w = self._points(w, "w")
         z = anp.dot(w, self.X.T)  # (..., n)
         s = self._variance(z) / self._scale
         G = anp.einsum("...n,na,nb->...ab", s, self.X, self.X) / self.n_samples
         if self.l2:
-            G = G + self.l2 * np.eye(self.dim)
+            G = G + np.diag(self._l2_diag)
         return G
 
     def _metric_single(self, w):
@@ -183,23 +198,24 @@ class _CanonicalGLM(PredictiveModel):
         self._check_finite(s, "the GLM weights s(Xw)")
         G = _weighted_gram(self._XT, s) / self.n_samples
         if self.l2:
-            G[np.diag_indices(self.dim)] += self.l2
+            G[np.diag_indices(self.dim)] += self._l2_diag
         return G
 
     def _fvp_operator(self, w):
         s = np.asarray(self._variance(self.X @ w)) / self._scale
         self._check_finite(s, "the GLM weights s(Xw)")
-        X, XT, n, l2 = self.X, self._XT, self.n_samples, self.l2
+        X, XT, n = self.X, self._XT, self.n_samples
+        l2 = self._l2_diag if self.l2 else 0.0
 
         def product(v):
             out = XT @ (s * (X @ v)) / n
-            return out + l2 * v if l2 else out
+            return out + l2 * v
 
         return product
 
     def _metric_diagonal(self, w):
         s = np.asarray(self._variance(self.X @ w)) / self._scale
-        return (self._XT**2) @ s / self.n_samples + self.l2
+        return (self._XT**2) @ s / self.n_samples + self._l2_diag
 
 
 class LogisticRegression(_CanonicalGLM):
@@ -208,11 +224,17 @@ class LogisticRegression(_CanonicalGLM):
     Metric ``Xᵀ diag(pᵢ(1 − pᵢ)) X / n``; ``nll = mean(log(1 + e^{zᵢ}) − yᵢ zᵢ)``.
 
     When the classes are perfectly separated the maximum-likelihood weights are
-    infinite. With ``damping = 0`` and ``l2 = 0``, :meth:`riemannian_gradient`
-    therefore raises :class:`~infogeo.ConvergenceError` as soon as the weights
-    separate the training data (a certificate that no finite optimum exists),
-    instead of letting the iterates run off to overflow; pass ``l2 > 0`` (penalized
-    fit, finite optimum) or ``damping > 0``, or ``check_separation=False``.
+    infinite. With ``l2 = 0``, :meth:`riemannian_gradient` therefore raises
+    :class:`~infogeo.ConvergenceError` naming the separation as soon as the weights
+    separate the training data (a certificate that no finite optimum exists), instead
+    of letting the iterates run off to overflow — with or without ``damping``, which
+    only slows their growth. Pass ``l2 > 0`` (penalized fit, finite optimum), or
+    ``check_separation=False``.
+
+    ``l2`` adds ``½ l2 Σ_j w_j²`` over every weight except the intercept column added
+    by ``intercept=True``, which is not penalized (as in statsmodels and
+    scikit-learn): the penalty shrinks effects, not the base rate. A column of ones
+    placed in ``X`` by hand is an ordinary, penalized column.
     """
 
     _family_name = "Bernoulli"

@@ -83,9 +83,11 @@ def minimize(
         AMSGrad; see :data:`SOLVERS`.
     **options
         Shared: ``step_size``, ``retraction``, ``max_iter``, ``gtol``, ``ftol``,
-        ``max_time``, ``min_step``, ``stopping``, ``callback``, ``progress``; gradient
-        descent also ``line_search``, ``trust_region``, ``damping``; the others their own
-        (see each solver's class).
+        ``max_time``, ``min_step``, ``stopping``, ``callback``, ``progress``,
+        ``raise_on_divergence``; gradient descent also ``line_search``,
+        ``trust_region``, ``damping``, ``max_step_length`` (see
+        :class:`~infogeo.RiemannianGradientDescent`); the others their own (see each
+        solver's class).
 
     Returns
     -------

@@ -71,9 +71,12 @@ class NaturalGradientDescent(RiemannianGradientDescent):
         if fun is None:
             fun, default_grad = self.objective()
             grad = default_grad if grad is None else grad
-        if x0 is None:
-            x0 = self.initial_point()
-        return super().minimize(fun, x0, grad)
+        if x0 is not None:
+            return self._minimize(fun, x0, grad, "x0")
+        name = (
+            f"the initial point {self.model!r}.initial_point({'' if self.data is None else 'data'})"
+        )
+        return self._minimize(fun, self.initial_point(), grad, name)
 
 
 def _needs_data(nll) -> bool:

@@ -48,8 +48,8 @@ DEFAULTS = {
     "raise_on_divergence": False,
 }
 
-#: ``max_step_length="auto"``: the first-trial bound on a statistical manifold or
-#: predictive model (Fisher–Rao length 1, i.e. KL ≈ 1/2 per step at most at first).
+#: ``max_step_length="auto"``: the first-trial bound on a statistical manifold
+#: (Fisher–Rao length 1, i.e. KL ≈ 1/2 per step at most at first).
 AUTO_STEP_LENGTH = 1.0
 
 _LINE_SEARCHES = ("armijo", "levenberg-marquardt", None)
@@ -67,18 +67,16 @@ def check_option_names(options: dict, extra: tuple[str, ...] = ()) -> None:
 
 def resolve_step_length(max_step_length, manifold) -> float | None:
     """The Riemannian length bound of the first Armijo trial: ``"auto"`` gives
-    :data:`AUTO_STEP_LENGTH` where lengths are Fisher–Rao lengths (the manifold has a
-    ``fisher`` information or is a model with an ``nll``), else ``None`` (no bound:
-    on a general manifold lengths are in the user's units)."""
+    :data:`AUTO_STEP_LENGTH` on a statistical manifold (it has a ``fisher``
+    information, so lengths are Fisher–Rao lengths), else ``None``: on a general
+    manifold lengths are in the user's units, and on the convex GLMs of
+    :mod:`infogeo.models` the full Newton-like step from ``w = 0`` is the fast one."""
     if isinstance(max_step_length, str):
         if max_step_length != "auto":
             raise ValueError(
                 f"max_step_length must be a number > 0, None or 'auto', got {max_step_length!r}"
             )
-        fisherian = callable(getattr(manifold, "fisher", None)) or callable(
-            getattr(manifold, "nll", None)
-        )
-        return AUTO_STEP_LENGTH if fisherian else None
+        return AUTO_STEP_LENGTH if callable(getattr(manifold, "fisher", None)) else None
     return check_positive(max_step_length, "max_step_length", allow_none=True)
 
 

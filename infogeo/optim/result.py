@@ -27,14 +27,21 @@ class OptimizeResult(scipy.optimize.OptimizeResult):
     nit, nfev, njev : int
         Iterations, function and gradient evaluations.
     success : bool
-        Whether a convergence criterion (``gtol``, ``ftol``) was met. Runs stopped
-        by ``max_iter``, ``max_time``, a callback, or a step that could not decrease
-        ``fun`` report ``False``.
+        Whether a convergence criterion (``gtol``, ``ftol``, or the gradient's float64
+        rounding floor) was met. Runs stopped by ``max_iter``, ``max_time``, a
+        callback, a step that could not decrease ``fun``, divergence or a singular
+        metric report ``False``.
     status : int
         0 converged, 1 ``max_iter``, 2 ``max_time``, 3 stopped by the callback,
-        4 no step decreased ``fun`` (or the step became too small).
+        4 no step decreased ``fun`` (or the step became too small), 5 diverged
+        (NaN/inf or overflowing values, gradients or metrics; ``x`` is the last finite
+        iterate), 6 the metric is singular at an ordinary point (pass ``damping``).
     message : str
         Why the run stopped.
+    failed_x : ndarray, only after a run broke
+        The point reached by the step that broke it (status 5 or 6).
+    on_boundary : bool, only for closed-form boundary MLEs of :func:`~infogeo.fit`
+        ``x`` lies on the boundary of the parameter domain.
     history : dict of ndarray
         Per-iteration arrays (entry 0 is the start point): ``fun``, ``grad_norm``,
         ``step_size`` (the multiplier ``t`` of the step ``−t·G⁻¹∇f``; 0 at the start

@@ -96,14 +96,33 @@ class RiemannianGradientDescent:
         :class:`OptimizeResult` of the current state; returning ``True`` stops the run
         (``success=False``, status 3).
     progress : bool, default False
-        Show a tqdm progress bar with the current ``fun`` and gradient norm.
+        Show one tqdm progress bar per run with the current ``fun`` and gradient norm;
+        it is completed (total = iterations run) when the run ends.
+    max_step_length : float, None or "auto", default "auto"
+        Bound ``r`` on the Riemannian length of the first Armijo trial,
+        ``t·√(∇fᵀG⁻¹∇f) ≤ ρ_k`` with ``ρ_0 = r``, ``ρ_{k+1} = max(r, 2ℓ_k)`` after a
+        step of length ``ℓ_k``. ``"auto"``: 1 (Fisher–Rao length, KL ≈ ½) when the
+        manifold is a statistical manifold, no bound elsewhere (predictive models too).
+    raise_on_divergence : bool, default False
+        Raise :class:`~infogeo.DivergenceError` (carrying the result) instead of
+        returning a diverged result.
 
     Notes
     -----
     A step that would leave the domain (``manifold.check_point`` failing, i.e.
-    ``belongs`` false, ``exp`` raising ``ValueError``, or ``fun = +inf`` there) is
-    halved until it stays inside, and ``history["shortened"]`` marks it: iterates never
-    leave the manifold.
+    ``belongs`` false, ``exp`` raising ``ValueError``, or ``fun`` = +inf or NaN there)
+    is halved until it stays inside, and ``history["shortened"]`` marks it: iterates
+    never leave the manifold.
+
+    A run that diverges — ``fun = −inf``, a NaN/inf gradient, a metric or iterate
+    under- or overflowing float64 (:func:`~infogeo.optim.safeguards.metric_overflow`),
+    or ``fun`` rising for 10 consecutive steps above its start — ends with
+    ``success=False``, ``status=5``, ``x`` the last iterate where everything was
+    finite and ``failed_x`` the point the breaking step reached. A metric singular at
+    an ordinary point ends it with ``status=6`` and a message suggesting ``damping``.
+    When the gradient norm stalls, its float64 rounding floor is measured
+    (:func:`~infogeo.optim.safeguards.gradient_floor`); a run at its floor has
+    converged as far as float64 allows and reports ``success=True`` saying so.
     """
 
     def __init__(self, manifold, **options):
@@ -373,7 +392,7 @@ class RiemannianGradientDescent:
         run that broke there (the caller then keeps the previous iterate)."""
         where = f"step {nit} (t = {step.t:.3g}) to x = {step.x}"
         try:
-            g = objective.gradient(step.x)
+            g = objective.gradient(step.x) if step.egrad is None else step.egrad
         except NonFiniteError as exc:
             return diverged(f"{exc.what} not finite after {where}; x is the last finite iterate")
         out = self._direction(step.x, g, damping)

@@ -140,8 +140,9 @@ def gradient_floor(gradient, riemannian_gradient, x, egrad, damping: float = 0.0
 
 
 class FloorWatch:
-    """When to measure the gradient's rounding floor: every ``every`` iterations in
-    which the gradient norm has not at least halved (a stalled run)."""
+    """When to measure the gradient's rounding floor: after ``every`` iterations in
+    which the gradient norm has not at least halved (a stalled run); the interval then
+    doubles, so a long, slowly converging run pays for O(log nit) measurements."""
 
     def __init__(self, every: int = 10):
         self.every = int(every)
@@ -158,4 +159,6 @@ class FloorWatch:
             return False
         stalled = grad_norm > 0.5 * self._ref
         self._ref, self._since = grad_norm, 0
+        if stalled:
+            self.every *= 2
         return stalled

@@ -160,7 +160,11 @@ class ArmijoBacktracking(StepRule):
     """Backtracking until the Armijo sufficient-decrease condition holds.
 
     Starting from ``t = initial`` (1 gives Fisher scoring on a statistical manifold),
-    ``t ← shrink·t`` until ``f(R_x(−t d)) ≤ f(x) − c₁ t ∇fᵀd``.
+    ``t`` is reduced until ``f(R_x(−t d)) ≤ f(x) − c₁ t ∇fᵀd``: each reduction moves
+    to the minimizer of the quadratic interpolating ``f(x)``, the slope ``−∇fᵀd`` and
+    the rejected value, kept within ``[0.2 t, shrink·t]`` (safeguarded interpolation,
+    Nocedal & Wright §3.5), so a rejected trial lands near the minimum along ``−d``
+    rather than at the next power of two.
 
     When the decrease promised by the initial step, ``c₁ t ∇fᵀd``, is below the
     rounding error of ``f`` (``16 ε |f|``), values cannot decide the test, and the
@@ -221,24 +225,50 @@ class ArmijoBacktracking(StepRule):
             shortened |= cut
             if x is None:
                 return self._out_of_domain(ctx)
+            if np.array_equal(x, ctx.x):
+                break  # the trial no longer moves x: no decrease is possible along −d
             promised = self.c1 * t * ctx.slope
+            phi_t = None  # the slope φ′(t) ≈ −∇f(x_t)ᵀd, when it was computed
             if not by_slope:
                 if f <= ctx.fun - promised:
                     return Step(t, x, f, shortened)
             elif f <= ctx.fun + noise:
                 g = ctx.gradient(x)
-                if -float(np.dot(g, ctx.direction)) <= (1.0 - 2.0 * self.c1) * ctx.slope:
+                phi_t = -float(np.dot(g, ctx.direction))
+                if phi_t <= (1.0 - 2.0 * self.c1) * ctx.slope:
                     return Step(t, x, f, shortened, egrad=g)
-            t *= self.shrink
+            t = self._backtrack(t, f, phi_t, ctx)
         return Step(
             0.0,
             None,
             ctx.fun,
             shortened,
             accepted=False,
-            failure=f"Armijo line search could not decrease fun after {self.max_backtracks} "
-            f"step halvings (last trial step {t / self.shrink:.3g})",
+            failure="Armijo line search could not decrease fun along the descent direction "
+            f"(last trial step {t:.3g})"
+            + (
+                "; trial steps were shortened to keep x in the domain and fun finite (NaN or "
+                "+inf beyond)"
+                if shortened
+                else ""
+            ),
         )
+
+    def _backtrack(self, t, f, phi_t, ctx) -> float:
+        """The next trial: the minimizer of the quadratic through ``φ(0) = f(x)``,
+        ``φ′(0) = −∇fᵀd`` and ``φ(t)`` (or, when ``φ′(t)`` was computed because values
+        are below rounding, the secant root of ``φ′`` through ``φ′(0)`` and ``φ′(t)``),
+        safeguarded to ``[0.2 t, shrink·t]`` (Nocedal & Wright, *Numerical
+        Optimization*, §3.5)."""
+        if phi_t is not None:
+            denom = ctx.slope + phi_t
+            guess = t * ctx.slope / denom if denom > 0 else 0.0
+        else:
+            curvature = 2.0 * (f - ctx.fun + ctx.slope * t)
+            guess = ctx.slope * t * t / curvature if curvature > 0 else 0.0
+        if not np.isfinite(guess):
+            guess = 0.0
+        return min(max(guess, 0.2 * t), self.shrink * t)
 
     def __repr__(self) -> str:
         cap = "" if self.max_length is None else f", max_length={self.max_length:g}"

@@ -30,8 +30,12 @@ from .._validation import check_positive, check_positive_int
 from ..exceptions import ConvergenceError
 from .result import History, OptimizeResult
 from .step_size import KLTrustRegion
+from .stopping import DIVERGED, NO_DECREASE
 
 __all__ = ["StochasticNaturalGradient"]
+
+#: failures that mean the run diverged (status 5) rather than stalled (status 4)
+_DIVERGED = ("the step produced non-finite weights", "the full-data loss became non-finite")
 
 
 class StochasticNaturalGradient:
@@ -183,7 +187,7 @@ class StochasticNaturalGradient:
                     w_new = np.asarray(model.retract(w, -t * d))
                     nit += 1
                     if not np.all(np.isfinite(w_new)):
-                        failure = "the step produced non-finite weights"
+                        failure = _DIVERGED[0]
                         break
                     w = w_new
                     if averaging:
@@ -194,7 +198,7 @@ class StochasticNaturalGradient:
                     f, g, gnorm = self._full_state(x_eval)
                     nfev += 1
                     if not np.isfinite(f):
-                        failure = "the full-data loss became non-finite"
+                        failure = _DIVERGED[1]
                 history.append(
                     fun=f,
                     grad_norm=gnorm,
@@ -204,7 +208,10 @@ class StochasticNaturalGradient:
                     accepted=failure is None,
                 )
                 if failure is not None:
-                    status, message = 4, f"stopped in epoch {epoch}: {failure}"
+                    status = DIVERGED if failure in _DIVERGED else NO_DECREASE
+                    message = f"stopped in epoch {epoch}: {failure}"
+                    if status == DIVERGED:
+                        message = f"the run diverged: {message}"
                     break
                 if gnorm <= self.gtol:
                     status, message = 0, f"full-data gradient norm {gnorm:.3g} <= gtol"

@@ -131,13 +131,16 @@ def test_example_runs_and_writes_its_plots(name, example_runs):
 
 
 def check_flagship_numbers(stdout: str) -> None:
-    rows = {}
+    rows, errors = {}, {}
     for line in stdout.splitlines():
         m = re.match(
-            r"(plain gradient descent|natural gradient) .*?\s+(\d+)\s+(\d+)\s+([0-9.]+)", line
+            r"(plain gradient descent|natural gradient) .*?\s+(\d+)\s+(\d+)\s+([0-9.]+)"
+            r"\s+([0-9.e+-]+)",
+            line,
         )
         if m:
             rows[m.group(1)] = (int(m.group(2)), float(m.group(4)))
+            errors[m.group(1)] = float(m.group(5))
     assert set(rows) == {"plain gradient descent", "natural gradient"}, stdout
     (plain_it, plain_loss), (nat_it, nat_loss) = (
         rows["plain gradient descent"],
@@ -145,3 +148,6 @@ def check_flagship_numbers(stdout: str) -> None:
     )
     assert nat_it < plain_it
     assert plain_loss == pytest.approx(nat_loss, abs=1e-8)
+    # |θ − θ̂| against the MLE from scipy's root finder (not a run's own result)
+    assert errors["natural gradient"] < 1e-9
+    assert errors["plain gradient descent"] < 1e-5

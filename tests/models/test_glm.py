@@ -139,12 +139,40 @@ def test_separable_data_with_l2_converges_to_penalized_optimum():
     np.testing.assert_allclose(res.x, ref, atol=1e-6)
 
 
-def test_separable_data_with_damping_stays_finite():
+def test_separable_data_with_damping_is_still_refused():
+    """Damping only slows the weights' growth: the error names separation and l2."""
     X = np.column_stack([np.ones(6), [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0]])
     y = np.array([0, 0, 0, 1, 1, 1.0])
-    res = NaturalGradientDescent(logistic_regression(X, y), damping=1e-2, max_iter=200).minimize()
-    assert np.all(np.isfinite(res.x))
-    assert res.fun < 0.05
+    with pytest.raises(ig.ConvergenceError, match="perfectly separated") as info:
+        NaturalGradientDescent(logistic_regression(X, y), damping=1e-3, max_iter=200).minimize()
+    assert "l2=" in str(info.value) and "damping does not help" in str(info.value)
+
+
+def test_l2_does_not_penalize_the_intercept():
+    """Reference: scipy BFGS on the mean nll + ½ l2 Σ_{j≥1} w_j² (intercept w_0 free)."""
+    rng = np.random.default_rng(4)
+    Z = rng.normal(size=(200, 2))
+    y = (rng.random(200) < 1 / (1 + np.exp(-(2.0 + Z @ [1.0, -1.0])))).astype(float)
+    l2 = 0.1
+    res = NaturalGradientDescent(
+        logistic_regression(Z, y, intercept=True, l2=l2), gtol=1e-12
+    ).minimize()
+    X = np.column_stack([np.ones(200), Z])
+
+    def penalized(w):
+        z = X @ w
+        return np.mean(np.logaddexp(0, z) - y * z) + 0.5 * l2 * w[1:] @ w[1:]
+
+    ref = scipy.optimize.minimize(penalized, np.zeros(3), method="BFGS", options={"gtol": 1e-12}).x
+    assert res.success
+    np.testing.assert_allclose(res.x, ref, atol=1e-6)
+
+
+def test_one_class_with_an_unpenalized_intercept_is_refused_even_with_l2():
+    Z = np.random.default_rng(5).normal(size=(20, 2))
+    model = logistic_regression(Z, np.ones(20), intercept=True, l2=0.1)
+    with pytest.raises(ig.ConvergenceError, match="same class"):
+        NaturalGradientDescent(model).minimize()
 
 
 # ---------------------------------------------------------------- poisson

@@ -63,13 +63,16 @@ def test_identity_metric_manifold_matches_plain_gradient_descent():
 
 
 def test_euclidean_armijo_matches_textbook_backtracking(rosenbrock):
+    """Backtracking by safeguarded quadratic interpolation (Nocedal & Wright §3.5):
+    t ← clip(t² φ′ / (2(φ(t) − φ(0) + t φ′)), 0.2 t, 0.5 t) with φ′ = |∇f|²."""
     f, g = rosenbrock
     x = np.array([-1.2, 1.0])
     ref = [f(x)]
     for _ in range(40):
         t, gx, fx = 1.0, g(x), f(x)
-        while f(x - t * gx) > fx - 1e-4 * t * gx @ gx:
-            t *= 0.5
+        slope = gx @ gx
+        while (ft := f(x - t * gx)) > fx - 1e-4 * t * slope:
+            t = min(max(slope * t * t / (2 * (ft - fx + slope * t)), 0.2 * t), 0.5 * t)
         x = x - t * gx
         ref.append(f(x))
     res = minimize(f, [-1.2, 1.0], ig.Euclidean(2), grad=g, max_iter=40, gtol=1e-300)

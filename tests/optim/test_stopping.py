@@ -112,3 +112,30 @@ def test_custom_stopping_criterion_is_combined(rosenbrock):
 def test_bad_criteria(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_rounding_floor_is_convergence_with_the_closed_form_mle():
+    """Data 1e4 + 1e-3·N(0, 1): the gradient's rounding floor (~1e-9) lies above gtol."""
+    data = 1e4 + 1e-3 * np.random.default_rng(3).normal(size=1000)
+    res = ig.fit(ig.Normal(), data)
+    assert res.success and res.status == 0 and "rounding floor" in res.message
+    shifted = data - 1e4  # exact: the subtraction of nearby floats is exact
+    mle = np.array([1e4 + shifted.mean(), shifted.std()])
+    np.testing.assert_allclose(res.x, mle, rtol=1e-7)
+    assert res.nit < 30
+
+
+def test_slow_convergence_is_not_mistaken_for_a_floor():
+    """Gradient descent on an ill-conditioned quadratic: slow, not at a rounding floor."""
+    scales = np.array([1.0, 1e3])
+    res = ig.minimize(
+        lambda p: float(np.sum(scales * p**2)),
+        [1.0, 1.0],
+        ig.Euclidean(2),
+        grad=lambda p: 2 * scales * p,
+        line_search=None,
+        step_size=0.99 / (2 * scales[-1]),  # the slow direction contracts by 0.999 a step
+        gtol=1e-12,
+        max_iter=60,
+    )
+    assert not res.success and res.status == 1 and "floor" not in res.message

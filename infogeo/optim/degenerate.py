@@ -1,0 +1,231 @@
+"""Data for which the maximum-likelihood estimate does not exist or lies on the boundary.
+
+:func:`check_fit_data` runs before the first step of :func:`~infogeo.fit`. For each
+family it looks for what makes the likelihood's supremum unattained in the open domain:
+
+========================  ==============================================  ==============
+family                    data                                            outcome
+========================  ==============================================  ==============
+Normal                    zero variance (incl. one observation)           error
+MultivariateNormal(d)     fewer than d + 1 observations, or a singular    error
+                          sample covariance (points on a hyperplane)
+Normal, MultivariateNormal  |x| > 1e150 (squares overflow float64)        error
+Bernoulli / Binomial(n)   all 0 or all n                                  p̂ = 0 or 1
+Categorical(k)            a class never observed                          p̂ = frequencies
+Poisson                   all 0                                           λ̂ = 0
+Geometric                 all 0                                           p̂ = 1
+Exponential               all 0                                           error
+Gamma, Beta, Dirichlet    all observations equal (incl. one observation)  error
+========================  ==============================================  ==============
+
+*error*: a ``ValueError`` saying why no MLE exists (the likelihood grows without bound
+towards a degenerate distribution). The boundary estimates (right column) are exact,
+closed forms: they are returned as an :class:`~infogeo.OptimizeResult` with
+``success=True``, ``nit=0``, ``on_boundary=True`` and a message saying so. Their ``x``
+lies on the closure of the domain, not inside it, so it is not a point of the manifold
+(``belongs`` is False there and the Fisher information is infinite or singular); ``fun``
+is the limit of the mean negative log-likelihood, ``jac`` its one-sided gradient and
+``grad_norm`` 0, the limit of the Riemannian gradient norm (``G⁻¹`` vanishes along the
+boundary direction). :class:`~infogeo.ParametricFamily` and reparametrized families have
+no family-specific checks: their runs end with the optimizer's own honest status.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .result import History, OptimizeResult
+
+__all__ = ["check_fit_data"]
+
+_HUGE = 1e150
+
+
+def check_fit_data(family, data) -> OptimizeResult | None:
+    """Diagnose ``data`` for ``family`` before fitting.
+
+    Parameters
+    ----------
+    family
+        A statistical manifold.
+    data
+        Observations, already validated: shape ``(n, *family.event_shape)``.
+
+    Returns
+    -------
+    OptimizeResult or None
+        The closed-form boundary MLE when it exists; ``None`` when the MLE is interior
+        (or the family has no checks) and the optimizer should run.
+
+    Raises
+    ------
+    ValueError
+        When no MLE exists, naming the cause.
+    """
+    from ..statistics import (
+        Binomial,
+        Categorical,
+        Dirichlet,
+        Exponential,
+        Gamma,
+        Geometric,
+        MultivariateNormal,
+        Normal,
+        Poisson,
+    )
+    from ..statistics.families.beta import Beta
+
+    checks = (
+        (Binomial, _binomial),
+        (Categorical, _categorical),
+        (Poisson, _poisson),
+        (Geometric, _geometric),
+        (Exponential, _exponential),
+        (Normal, _normal),
+        (MultivariateNormal, _multivariate_normal),
+        (Gamma, _all_equal),
+        (Beta, _all_equal),
+        (Dirichlet, _all_equal),
+    )
+    for cls, check in checks:
+        if type(family) is cls or (cls is Binomial and isinstance(family, Binomial)):
+            return check(family, data)
+    return None
+
+
+# ---------------------------------------------------------------------- errors
+def _no_mle(family, why: str) -> ValueError:
+    return ValueError(f"no maximum-likelihood estimate of {family!r} exists for data: {why}")
+
+
+def _normal(family, data):
+    _finite_squares(family, data)
+    n = data.shape[0]
+    if np.all(data == data[0]):
+        raise _no_mle(
+            family,
+            f"{'the single observation is' if n == 1 else f'all {n} observations equal'} "
+            f"{data[0]:g}, so the variance is zero and the likelihood grows without bound "
+            "as sigma -> 0; an MLE needs at least two distinct values",
+        )
+    return None
+
+
+def _multivariate_normal(family, data):
+    _finite_squares(family, data)
+    n, d = data.shape
+    if n < d + 1:
+        raise _no_mle(
+            family,
+            f"{n} observation{'s' if n != 1 else ''} of dimension {d}; the sample covariance "
+            f"is singular with fewer than d + 1 = {d + 1} observations (the likelihood grows "
+            "without bound as the covariance degenerates)",
+        )
+    centred = data - data.mean(0)
+    s = np.linalg.svd(centred, compute_uv=False)
+    rank = int(np.sum(s > s[0] * max(n, d) * np.finfo(float).eps)) if s[0] > 0 else 0
+    if rank < d:
+        raise _no_mle(
+            family,
+            f"the centred observations span only {rank} of {d} dimensions (they lie on an "
+            "affine subspace), so the sample covariance is singular and the likelihood grows "
+            "without bound as the covariance degenerates",
+        )
+    return None
+
+
+def _finite_squares(family, data):
+    big = float(np.max(np.abs(data)))
+    if big > _HUGE:
+        raise ValueError(
+            f"data holds values up to {big:.3g} in magnitude; float64 cannot square them "
+            f"(the variance of {family!r} would overflow): rescale data, e.g. divide it by "
+            f"{big:.0e}, fit, and scale the estimate back"
+        )
+
+
+def _exponential(family, data):
+    if np.all(data == 0):
+        raise _no_mle(
+            family, "every observation is 0, so the likelihood grows without bound as rate -> inf"
+        )
+    return None
+
+
+def _all_equal(family, data):
+    n = data.shape[0]
+    if np.all(data == data[0]):
+        what = "the single observation" if n == 1 else f"all {n} observations are equal"
+        raise _no_mle(
+            family,
+            f"{what}, so the likelihood grows without bound as the distribution concentrates "
+            "on that value (the parameters -> inf); an MLE needs observations that vary",
+        )
+    return None
+
+
+# ---------------------------------------------------------------------- boundary MLEs
+def _boundary(x, fun, jac, message) -> OptimizeResult:
+    history = History()
+    history.append(
+        fun=float(fun), grad_norm=0.0, step_size=0.0, shortened=False, damping=0.0, accepted=True
+    )
+    return OptimizeResult(
+        x=np.asarray(x, dtype=float),
+        fun=float(fun),
+        jac=np.asarray(jac, dtype=float),
+        grad_norm=0.0,
+        nit=0,
+        nfev=0,
+        njev=0,
+        success=True,
+        status=0,
+        message="the MLE lies on the boundary of the parameter domain (closed form, no "
+        f"iterations): {message}",
+        on_boundary=True,
+        history=history.as_arrays(),
+        wall_time=0.0,
+    )
+
+
+def _binomial(family, data):
+    n = family.n
+    trials = "1" if n == 1 else f"n = {n}"
+    if np.all(data == 0):
+        return _boundary([0.0], 0.0, [float(n)], "every observation is 0, so p̂ = 0")
+    if np.all(data == n):
+        return _boundary([1.0], 0.0, [-float(n)], f"every observation is {trials}, so p̂ = 1")
+    return None
+
+
+def _poisson(family, data):
+    if np.all(data == 0):
+        return _boundary([0.0], 0.0, [1.0], "every observation is 0, so the rate's MLE is 0")
+    return None
+
+
+def _geometric(family, data):
+    if np.all(data == 0):
+        # nll = −log p − x̄ log(1 − p): at x̄ = 0 it is −log p, gradient −1 at p = 1
+        return _boundary([1.0], 0.0, [-1.0], "every observation is 0, so p̂ = 1")
+    return None
+
+
+def _categorical(family, data):
+    k = family.k
+    counts = np.bincount(data.astype(int).ravel(), minlength=k).astype(float)
+    if np.all(counts > 0):
+        return None
+    freq = counts / counts.sum()
+    seen = freq > 0
+    fun = -float(np.sum(freq[seen] * np.log(freq[seen])))
+    # nll(θ) = −Σ_j f_j log θ_j with θ_k = 1 − Σ_{j<k} θ_j; terms with f_j = 0 vanish
+    jac = np.where(seen[:-1], -1.0, 0.0) + (1.0 if seen[-1] else 0.0)
+    unseen = ", ".join(str(j) for j in np.flatnonzero(~seen))
+    return _boundary(
+        freq[:-1],
+        fun,
+        jac,
+        f"{'classes' if (~seen).sum() > 1 else 'class'} {unseen} never observed: p̂ is the "
+        "observed frequencies, 0 for the unseen",
+    )
