@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["ConvergenceError", "DivergenceError"]
+import numpy as np
+
+__all__ = ["ConvergenceError", "DivergenceError", "NonFiniteError"]
 
 
 class ConvergenceError(RuntimeError):
@@ -43,3 +45,27 @@ class DivergenceError(ConvergenceError):
     def __init__(self, message: str, result=None):
         super().__init__(message)
         self.result = result
+
+
+class NonFiniteError(ValueError, ArithmeticError):
+    """A function, gradient or model quantity was NaN or infinite (or overflowed) at ``x``.
+
+    Raised by the optimizer's objective wrapper, and by models whose quantities overflow;
+    during a run the optimizer turns it into a *diverged* result (status 5), at the start
+    point into a ``ValueError`` naming the start.
+
+    Attributes
+    ----------
+    what
+        What was not finite: ``"fun"``, ``"gradient"``, ...
+    x
+        The point.
+    value
+        The offending value.
+    """
+
+    def __init__(self, message: str, what: str, x, value):
+        super().__init__(message)
+        self.what = what
+        self.x = np.array(x, dtype=float)
+        self.value = value

@@ -24,7 +24,7 @@ import scipy.linalg.blas
 import scipy.special
 
 from .._validation import as_float_array, check_class_labels, check_positive
-from ..exceptions import ConvergenceError
+from ..exceptions import ConvergenceError, NonFiniteError
 from .predictive import PredictiveModel
 
 __all__ = [
@@ -168,16 +168,18 @@ class _CanonicalGLM(PredictiveModel):
         w = self._weights(w)
         z = self.X @ w
         mu = np.asarray(self._mean(z))
-        self._check_finite(mu, "the fitted means μ(Xw)")
+        self._check_finite(mu, "the fitted means μ(Xw)", w)
         g = self._XT @ (mu - self.y) / (self.n_samples * self._scale)
         return g + self._l2_diag * w if self.l2 else g
 
-    @staticmethod
-    def _check_finite(values, what: str) -> None:
+    def _check_finite(self, values, what: str, w=None, kind: str = "gradient") -> None:
         if not np.all(np.isfinite(values)):
-            raise ValueError(
+            raise NonFiniteError(
                 f"{what} overflowed at these weights: the linear predictor Xw is too large "
-                "for the link (take a shorter step, or use l2 / damping)"
+                "for the link (the weights ran off: take shorter steps, or fit with l2 > 0)",
+                kind,
+                np.zeros(self.dim) if w is None else w,
+                values,
             )
 
     # --- geometry --------------------------------------------------------------
@@ -195,7 +197,7 @@ class _CanonicalGLM(PredictiveModel):
 
     def _metric_single(self, w):
         s = np.asarray(self._variance(self.X @ w)) / self._scale
-        self._check_finite(s, "the GLM weights s(Xw)")
+        self._check_finite(s, "the GLM weights s(Xw)", w, "metric")
         G = _weighted_gram(self._XT, s) / self.n_samples
         if self.l2:
             G[np.diag_indices(self.dim)] += self._l2_diag
@@ -203,7 +205,7 @@ class _CanonicalGLM(PredictiveModel):
 
     def _fvp_operator(self, w):
         s = np.asarray(self._variance(self.X @ w)) / self._scale
-        self._check_finite(s, "the GLM weights s(Xw)")
+        self._check_finite(s, "the GLM weights s(Xw)", w, "metric")
         X, XT, n = self.X, self._XT, self.n_samples
         l2 = self._l2_diag if self.l2 else 0.0
 

@@ -26,8 +26,10 @@ lies on the closure of the domain, not inside it, so it is not a point of the ma
 (``belongs`` is False there and the Fisher information is infinite or singular); ``fun``
 is the limit of the mean negative log-likelihood, ``jac`` its one-sided gradient and
 ``grad_norm`` 0, the limit of the Riemannian gradient norm (``G⁻¹`` vanishes along the
-boundary direction). :class:`~infogeo.ParametricFamily` and reparametrized families have
-no family-specific checks: their runs end with the optimizer's own honest status.
+boundary direction). :class:`~infogeo.ParametricFamily` has no family-specific
+checks: its runs end with the optimizer's own honest status. A reparametrized family is
+checked as its base family; a boundary MLE is mapped to the new coordinates, or, when
+they send it to infinity (``log p`` at ``p = 0``), reported as an error.
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ def check_fit_data(family, data) -> OptimizeResult | None:
     ValueError
         When no MLE exists, naming the cause.
     """
+    from ..statistics.reparametrize import Reparametrized
+
+    if isinstance(family, Reparametrized):
+        return _reparametrized(family, check_fit_data(family.base, data))
     from ..statistics import (
         Binomial,
         Categorical,
@@ -91,6 +97,32 @@ def check_fit_data(family, data) -> OptimizeResult | None:
         if type(family) is cls or (cls is Binomial and isinstance(family, Binomial)):
             return check(family, data)
     return None
+
+
+def _reparametrized(family, boundary):
+    """The base family's boundary MLE in the new coordinates ``ξ = to_new(θ̂)``, with
+    ``jac = (∂θ/∂ξ)ᵀ ∇_θ L``; an error when ``to_new`` sends ``θ̂`` to infinity."""
+    if boundary is None:
+        return None
+    import autograd
+
+    theta = boundary.x
+    with np.errstate(all="ignore"):
+        xi = np.asarray(family._to_new(theta), dtype=float)
+        J = (
+            np.asarray(autograd.jacobian(family._to_old)(xi), dtype=float)
+            if np.all(np.isfinite(xi))
+            else None
+        )
+    if J is None or not np.all(np.isfinite(J)):
+        raise ValueError(
+            f"the MLE of {family.base!r} for data lies on the boundary of its domain, "
+            f"θ̂ = {theta} ({boundary.message.split(': ', 1)[-1]}), which the "
+            f"reparametrization sends to infinity (ξ = {xi}); fit {family.base!r} instead"
+        )
+    out = OptimizeResult(boundary)
+    out["x"], out["jac"] = xi, J.T @ boundary.jac
+    return out
 
 
 # ---------------------------------------------------------------------- errors

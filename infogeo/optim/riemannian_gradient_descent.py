@@ -39,6 +39,7 @@ from .stopping import (
     MAX_ITER,
     MAX_TIME,
     NO_DECREASE,
+    SINGULAR_METRIC,
     IterationState,
     Stop,
     diverged,
@@ -191,7 +192,11 @@ class RiemannianGradientDescent:
             return diverged(f"no Riemannian gradient at x = {x}: {overflow}")
         return singular_metric(
             f"the metric is not positive definite at x = {x} ({problem})"
-            + ("" if damping else "; pass damping=λ > 0 to solve with G + λI")
+            + (
+                ""
+                if damping or "damping" in problem
+                else "; pass damping=λ > 0 to solve with G + λI"
+            )
         )
 
     def _make_trial(self, objective: Objective, x, d) -> Callable:
@@ -400,7 +405,13 @@ class RiemannianGradientDescent:
             return Stop(
                 out.success,
                 out.status,
-                f"{out.message}, reached by {where}; x is the iterate before it",
+                f"{out.message}, reached by {where}; x is the iterate before it"
+                + (
+                    " (if that step was long, it may have run off to where the model "
+                    "saturates: shorten the steps rather than damp the metric)"
+                    if out.status == SINGULAR_METRIC
+                    else ""
+                ),
             )
         return step.x, step.fun, g, *out
 

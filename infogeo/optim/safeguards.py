@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..exceptions import NonFiniteError
+
 __all__ = [
     "FloorWatch",
     "NonFiniteError",
@@ -24,38 +26,17 @@ __all__ = [
     "metric_overflow",
 ]
 
-#: |metric entries| and |coordinates| beyond which float64 arithmetic on them over- or
-#: underflows (squares of 1e±154 leave the normal range).
+#: |coordinates| and |metric diagonal entries| beyond which a failed solve is put down
+#: to the iterate running off (squares of 1e±154 leave float64's normal range).
 _HUGE = 1e150
-_TINY = 1e-290
-
-
-class NonFiniteError(ValueError):
-    """``fun`` or its gradient was NaN or infinite at ``x``.
-
-    Attributes
-    ----------
-    what
-        ``"fun"`` or ``"gradient"``.
-    x
-        The point.
-    value
-        The offending value (a float for ``fun``, an array for the gradient).
-    """
-
-    def __init__(self, message: str, what: str, x, value):
-        super().__init__(message)
-        self.what = what
-        self.x = np.array(x, dtype=float)
-        self.value = value
 
 
 def metric_overflow(manifold, x) -> str | None:
     """Why the metric at ``x`` is out of float64's range, or ``None`` if it is not.
 
-    Returns a short reason when the coordinates of ``x`` are non-finite or larger than
-    1e150 in magnitude, or the diagonal of ``G(x)`` non-finite, above 1e290 or nonzero
-    below 1e-290 (the metric then
+    Called only where solving with ``G(x)`` failed. Returns a short reason when the
+    coordinates of ``x`` are non-finite or larger than 1e150 in magnitude, or the
+    diagonal of ``G(x)`` non-finite, above 1e150 or nonzero below 1e-150 (the metric then
     under- or overflows: a diverged iterate, not a singular model). ``None`` means the
     point and its metric are ordinary numbers, so a failing solve there is a genuine
     singularity (or ``manifold`` has no ``metric`` to inspect).
@@ -80,7 +61,7 @@ def metric_overflow(manifold, x) -> str | None:
         return "the metric has non-finite entries there"
     diag = np.abs(np.diag(G))
     nonzero = diag[diag > 0]  # an exact 0 is a genuine singularity, not an underflow
-    if diag.size and (diag.max() > 1 / _TINY or (nonzero.size and nonzero.min() < _TINY)):
+    if diag.size and (diag.max() > _HUGE or (nonzero.size and nonzero.min() < 1 / _HUGE)):
         return (
             f"the metric's diagonal spans {diag.min():.3g} … {diag.max():.3g}, beyond "
             "float64's range"

@@ -116,3 +116,23 @@ def test_bad_initial_point_is_not_called_x0():
     with pytest.raises(ValueError, match=r"initial point .*initial_point\(data\)") as info:
         ig.fit(Bad(), [0.0, 1.0])
     assert "x0" not in str(info.value)
+
+
+def test_reparametrized_families_are_checked_as_their_base():
+    import autograd.numpy as anp
+
+    log_sigma = Normal().reparametrize(
+        lambda t: anp.stack([t[..., 0], anp.log(t[..., 1])], -1),
+        lambda u: anp.stack([u[..., 0], anp.exp(u[..., 1])], -1),
+    )
+    with pytest.raises(ValueError, match=NO_MLE):
+        ig.fit(log_sigma, np.ones(4))
+    # the boundary p̂ = 1 of a Bernoulli in odds-ratio coordinates r = p/(1-p) is at ∞
+    odds = Bernoulli().reparametrize(lambda p: p / (1 - p), lambda r: r / (1 + r))
+    with pytest.raises(ValueError, match="sends to infinity"):
+        ig.fit(odds, np.ones(5))
+    # p̂ = 0 maps to r = 0: returned in the new coordinates, jac = (dp/dr) ∂L/∂p = 1·1
+    res = ig.fit(odds, np.zeros(5))
+    assert res.success and res.on_boundary
+    np.testing.assert_array_equal(res.x, [0.0])
+    np.testing.assert_allclose(res.jac, [1.0])

@@ -203,3 +203,19 @@ def test_progress_bar_completes(capsys):
     res = ig.fit(ig.Gamma(), np.random.default_rng(0).gamma(2.0, size=200), progress=True)
     last = capsys.readouterr().err.strip().split("\r")[-1]
     assert res.success and f"{res.nit}/{res.nit} " in last
+
+
+def test_model_overflow_in_the_gradient_is_divergence_not_a_crash():
+    """Poisson regression after huge fixed steps: exp(Xw) spans e^±500, the metric
+    Xᵀdiag(exp(Xw))X/n is 1e217 and numerically singular; the run ran off, it is not a
+    case for damping."""
+    from infogeo.models import poisson_regression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2))
+    y = rng.poisson(np.exp(X @ [0.3, -0.2]))
+    model = poisson_regression(X, y)
+    w0 = np.zeros(2)
+    res = ig.minimize(model.nll, w0, model, grad=model.nll_grad, line_search=None, step_size=1e3)
+    assert not res.success and res.status == DIVERGED and "damping" not in res.message
+    assert np.all(np.isfinite(res.x)) and np.isfinite(res.fun)
