@@ -52,3 +52,18 @@ class Euclidean(RiemannianManifold):
     def geodesic_points(self, p, v, t):
         t = np.asarray(t, dtype=float)
         return p + t[:, None] * v
+
+    def parallel_transport(self, p, v, q):
+        """The identity: ``v`` itself (batched against ``p`` and ``q``)."""
+        p, v, q = np.broadcast_arrays(self._points(p), self._vectors(v), self._points(q, "q"))
+        return v.copy()
+
+    vector_transport = parallel_transport
+
+    def _transport_along_geodesic(self, p, w, v, t):
+        p, w, v = np.broadcast_arrays(self._points(p), self._vectors(w), self._vectors(v))
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        return np.repeat(v[..., None, :], t.size, axis=-2)
+
+    def _hessian_from_euclidean(self, p, egrad):
+        return lambda hv, v: np.array(hv, dtype=float)

@@ -52,6 +52,26 @@ class Geodesic:
         pts = self.manifold.geodesic_points(self.start, self.velocity, times)
         return pts[0] if t_arr.ndim == 0 else pts
 
+    def transport(self, v, t=1.0):
+        """Parallel transport of ``v ∈ T_{start}M`` along the geodesic to ``γ(t)``.
+
+        ``t`` is a scalar (→ ``(dim,)``) or a 1-d array of times in ``[0, 1]`` (→
+        ``(n, dim)``); ``∇_γ̇ V = 0`` is integrated together with the geodesic (see
+        :mod:`infogeo.geometry.transport`), so inner products are preserved.
+        """
+        t_arr = np.asarray(t, dtype=float)
+        if t_arr.ndim > 1:
+            raise ValueError(f"t must be a scalar or a 1-d array of times, got shape {t_arr.shape}")
+        if not np.all(np.isfinite(t_arr)) or np.any((t_arr < 0) | (t_arr > 1)):
+            raise ValueError("t must lie in [0, 1]")
+        v = self.manifold._vectors(v, "v")
+        if v.shape != self.start.shape:
+            raise ValueError(f"v must have shape {self.start.shape}, got {v.shape}")
+        out = self.manifold._transport_along_geodesic(
+            self.start, self.velocity, v, np.atleast_1d(t_arr)
+        )
+        return out[0] if t_arr.ndim == 0 else out
+
     def __repr__(self) -> str:
         return (
             f"Geodesic(start={np.array2string(self.start, precision=4)}, "

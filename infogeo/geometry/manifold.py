@@ -661,6 +661,50 @@ class RiemannianManifold:
                 cols.append(low + w * rng.uniform(0.05, 0.95, shape))
         return np.stack(cols, axis=-1)
 
+    # ---------------------------------------------------------- transport, Hessian
+    def parallel_transport(self, p, v, q) -> np.ndarray:
+        """Parallel transport of ``v ∈ T_pM`` along the geodesic from ``p`` to ``q``.
+
+        Integrates ``V̇ᵏ + Γᵏᵢⱼ γ̇ⁱ Vʲ = 0`` along ``γ(t) = exp_p(t log_p q)`` (batched;
+        about 1e-10 relative). Preserves inner products. See
+        :mod:`infogeo.geometry.transport`.
+        """
+        from .transport import parallel_transport
+
+        return parallel_transport(self, p, v, q)
+
+    def _transport_along_geodesic(self, p, w, v, t) -> np.ndarray:
+        """``V(t)`` for ``V(0) = v`` parallel along ``exp_p(t w)``, shape ``(..., n, dim)``."""
+        from .transport import transport_along_geodesic
+
+        return transport_along_geodesic(self, p, w, v, t)
+
+    def vector_transport(self, p, v, q) -> np.ndarray:
+        """A cheap first-order transport ``T_{p→q} v`` for solvers (not isometric).
+
+        The differential of :meth:`retract` (a per-coordinate scaling for bounded
+        coordinates, the identity of the chart otherwise); see
+        :mod:`infogeo.geometry.transport`.
+        """
+        from .transport import vector_transport
+
+        return vector_transport(self, p, v, q)
+
+    def hessian_vector(self, p, fun, v) -> np.ndarray:
+        """Riemannian Hessian of ``fun`` at ``p`` applied to ``v``: ``∇_v grad f``.
+
+        ``Hess f[v] = G⁻¹(∇²f v − C v)``, ``C_ij = Γᵏᵢⱼ ∂ₖf``, with the derivatives of
+        ``fun`` by autograd; see :mod:`infogeo.geometry.hessian`.
+        """
+        from .hessian import hessian_vector
+
+        return hessian_vector(self, p, fun, v)
+
+    def _hessian_from_euclidean(self, p, egrad):
+        """``(Hv, v) ↦ Hess f(p)[v]`` from the Euclidean gradient and Hessian products."""
+        from .hessian import chart_hessian_map
+
+        return chart_hessian_map(self, p, egrad)
 
 def _make_dask_aware(cls) -> None:
     """Let ``cls``'s own batched pointwise methods take Dask arrays (chunk by chunk)."""

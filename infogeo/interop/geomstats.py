@@ -215,10 +215,21 @@ class GeomstatsManifold(RiemannianManifold):
 
     # ------------------------------------------------------------ metric
     def inner(self, p, u, v) -> np.ndarray:
-        """geomstats' inner product ``⟨u, v⟩_p`` of tangent vectors, shape ``(...)``."""
+        """geomstats' inner product ``⟨u, v⟩_p`` of tangent vectors, shape ``(...)``.
+
+        Closed forms on the sphere (``u·v``, the ambient product) and for affine-invariant
+        SPD matrices (``tr(P⁻¹UP⁻¹V)``), geomstats' ``inner_product`` otherwise.
+        """
         p = self._points(p)
         u = self._vectors(u, "u")
         v = self._vectors(v, "v")
+        if self.kind == "sphere":
+            return np.sum(np.broadcast_arrays(p, u)[1] * v, axis=-1)
+        if self.kind == "spd-affine":
+            P, U, V = (self.to_geomstats(a) for a in np.broadcast_arrays(p, u, v))
+            n = self.point_shape[0]
+            A = np.linalg.solve(P, np.concatenate([U, V], axis=-1))
+            return np.einsum("...ij,...ji->...", A[..., :n], A[..., n:])
         ip = self.space.metric.inner_product
         return self._call_scalars(lambda a, b, x: ip(a, b, x), u, v, p)
 
@@ -421,6 +432,85 @@ class GeomstatsManifold(RiemannianManifold):
             out = P + V + 0.5 * V @ np.linalg.solve(P, V)
             return self.from_geomstats_point(0.5 * (out + np.swapaxes(out, -1, -2)))
         return self.exp(p, v)
+
+    # ------------------------------------------------------------ transport, Hessian
+    def parallel_transport(self, p, v, q) -> np.ndarray:
+        """Parallel transport of ``v ∈ T_pM`` along the geodesic from ``p`` to ``q``:
+        geomstats' closed form where it has one (sphere, SPD, hyperbolic spaces), the
+        integration of ``∇_γ̇ V = 0`` of :mod:`infogeo.geometry.transport` on open sets
+        otherwise."""
+        p = self.check_point(p)
+        q = self.check_point(q, "q")
+        v = self._vectors(v)
+        return self._transport(p, v, end=q)
+
+    def _transport_along_geodesic(self, p, w, v, t) -> np.ndarray:
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        p, w, v = np.broadcast_arrays(self._points(p), self._vectors(w), self._vectors(v))
+        steps = [self._transport(p, v, direction=ti * w) for ti in t]
+        return np.stack(steps, axis=-2)
+
+    def _transport(self, p, v, end=None, direction=None) -> np.ndarray:
+        metric = self.space.metric
+        try:
+            if end is not None:
+                fn = lambda a, x, y: metric.parallel_transport(a, x, end_point=y)  # noqa: E731
+                return self._call_points(fn, v, p, end)
+            fn = lambda a, x, d: metric.parallel_transport(a, x, direction=d)  # noqa: E731
+            return self._call_points(fn, v, p, direction)
+        except NotImplementedError:
+            if self.kind != "open":
+                raise NotImplementedError(
+                    f"geomstats has no parallel transport for {type(self.space).__name__}"
+                ) from None
+        if end is not None:
+            return super().parallel_transport(p, v, end)
+        return super()._transport_along_geodesic(p, direction, v, np.array([1.0]))[..., 0, :]
+
+    def vector_transport(self, p, v, q) -> np.ndarray:
+        """First-order vector transport: the projection of ``v`` onto ``T_qM``
+        (``v − (q·v) q`` on the unit sphere; the identity on open sets and SPD matrices,
+        whose tangent spaces are all of ℝᵈ or the symmetric matrices)."""
+        p, v, q = np.broadcast_arrays(self._points(p), self._vectors(v), self._points(q, "q"))
+        if self.kind in ("open", "spd-affine"):
+            return v.copy()
+        if self.kind == "sphere":
+            return v - np.sum(q * v, axis=-1, keepdims=True) * q / np.sum(q * q, -1, keepdims=True)
+        return self.to_tangent(q, v)
+
+    def _hessian_from_euclidean(self, p, egrad):
+        """``(Hv, v) ↦ Hess f[v]``: ``P_p(Hv) − (p·∇f) v`` on the unit sphere,
+        ``P sym(Ḣ) P + sym(V sym(∇f) P)`` on SPD matrices (affine-invariant), the chart
+        formula on open sets."""
+        egrad = np.asarray(egrad, dtype=float)
+        if self.kind == "sphere":
+            radial = float(p @ egrad)
+
+            def sphere(hv, v):
+                hv = np.asarray(hv, dtype=float)
+                proj = hv - np.sum(hv * p, axis=-1, keepdims=True) * p
+                return proj - radial * v
+
+            return sphere
+        if self.kind == "spd-affine":
+            P = self.to_geomstats(p)
+            E = self.to_geomstats(egrad)
+            SE = 0.5 * (E + E.T)
+
+            def spd(hv, v):
+                H = self.to_geomstats(np.asarray(hv, dtype=float))
+                V = self.to_geomstats(np.asarray(v, dtype=float))
+                A = V @ SE @ P
+                out = P @ (0.5 * (H + np.swapaxes(H, -1, -2))) @ P
+                return self.from_geomstats_point(out + 0.5 * (A + np.swapaxes(A, -1, -2)))
+
+            return spd
+        if self.kind == "open":
+            return super()._hessian_from_euclidean(p, egrad)
+        raise NotImplementedError(
+            f"the Riemannian Hessian on {type(self.space).__name__} (embedded) is not "
+            "implemented; use a solver that needs gradients only"
+        )
 
     # ------------------------------------------------------------ curves
     def _polyline(self, curve) -> np.ndarray:

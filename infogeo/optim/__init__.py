@@ -1,6 +1,9 @@
-"""Optimization on Riemannian manifolds: one gradient-descent loop, swappable parts.
+"""Optimization on Riemannian manifolds: solvers built from shared, swappable parts.
 
-* :func:`minimize` / :class:`RiemannianGradientDescent`: the loop;
+* :func:`minimize` (``method=`` "gd", "cg", "lbfgs", "trust-region", "momentum",
+  "adam") / :class:`RiemannianGradientDescent`: the gradient-descent loop;
+* :class:`ConjugateGradient`, :class:`LBFGS`, :class:`TrustRegion`, :class:`Momentum`,
+  :class:`Adam`: the other solvers, on the loop of :mod:`.solver`;
 * :class:`NaturalGradientDescent` and :func:`fit`: the loop on a statistical manifold
   or predictive model, with defaults from the model;
 * :mod:`.step_size`: fixed step, Armijo, KL trust region, Levenberg–Marquardt;
@@ -9,13 +12,24 @@
 * :class:`OptimizeResult`: the result, with per-iteration history.
 """
 
+from .adam import Adam
+from .conjugate_gradient import ConjugateGradient
 from .fit import fit
-from .minimize import minimize
+from .lbfgs import LBFGS
+from .minimize import SOLVERS, minimize, register_solver
 from .mirror_descent import MirrorDescent
+from .momentum import Momentum
 from .natural_gradient import NaturalGradientDescent
 from .result import OptimizeResult
 from .riemannian_gradient_descent import RiemannianGradientDescent
-from .step_size import ArmijoBacktracking, FixedStep, KLTrustRegion, LevenbergMarquardt, StepRule
+from .step_size import (
+    ArmijoBacktracking,
+    FixedStep,
+    KLTrustRegion,
+    LevenbergMarquardt,
+    StepRule,
+    StrongWolfe,
+)
 from .stochastic import StochasticNaturalGradient
 from .stopping import (
     FunctionTolerance,
@@ -25,9 +39,14 @@ from .stopping import (
     MinStepSize,
     StoppingCriterion,
 )
+from .trust_region import TrustRegion
 
 __all__ = [
+    "LBFGS",
+    "SOLVERS",
+    "Adam",
     "ArmijoBacktracking",
+    "ConjugateGradient",
     "FixedStep",
     "FunctionTolerance",
     "GradientTolerance",
@@ -37,12 +56,16 @@ __all__ = [
     "MaxTime",
     "MinStepSize",
     "MirrorDescent",
+    "Momentum",
     "NaturalGradientDescent",
     "OptimizeResult",
     "RiemannianGradientDescent",
     "StepRule",
     "StochasticNaturalGradient",
     "StoppingCriterion",
+    "StrongWolfe",
+    "TrustRegion",
     "fit",
     "minimize",
+    "register_solver",
 ]

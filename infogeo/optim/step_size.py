@@ -26,6 +26,7 @@ __all__ = [
     "Step",
     "StepContext",
     "StepRule",
+    "StrongWolfe",
     "capped_step",
 ]
 
@@ -85,6 +86,13 @@ class StepContext:
         ``trial(t) -> (t_used, x_new, fun_new, shortened)``: the retraction/exp of
         ``−t·d``, halving ``t`` while the result leaves the domain or ``fun`` is
         ``+inf`` there; ``x_new is None`` when no such ``t`` was found.
+    gradient
+        ``gradient(x) -> ∇f(x)``, the Euclidean gradient (counted).
+    derivative
+        Optional ``derivative(t, x_t, egrad_t) -> φ′(t)``, the derivative of
+        ``φ(t) = f(R_x(−t d))`` at a trial point ``x_t`` with Euclidean gradient
+        ``egrad_t``, used by :class:`StrongWolfe`; ``None`` means ``−egrad_tᵀ d`` (exact
+        for the chart's ``x + v`` retraction).
     """
 
     x: np.ndarray
@@ -95,6 +103,7 @@ class StepContext:
     damping: float
     trial: Callable
     gradient: Callable
+    derivative: Callable | None = None
 
 
 class StepRule:
@@ -363,3 +372,176 @@ class LevenbergMarquardt(StepRule):
 
     def __repr__(self) -> str:
         return f"LevenbergMarquardt(damping={self.damping:g})"
+
+
+class StrongWolfe(StepRule):
+    """Line search for the strong Wolfe conditions along ``−d`` (Nocedal & Wright,
+    *Numerical Optimization*, Algorithms 3.5–3.6).
+
+    With ``φ(t) = f(R_x(−t d))`` and ``φ′(t)`` from the context's ``derivative`` (by
+    default ``−∇f(x_t)ᵀ d``, exact for the chart's ``x + v`` retraction), a step is
+    accepted when
+
+        φ(t) ≤ φ(0) + c₁ t φ′(0)    and    |φ′(t)| ≤ c₂ |φ′(0)|.
+
+    Trial steps grow (×``expand``) until they bracket such a ``t``; the bracket is then
+    narrowed by safeguarded cubic interpolation. Below the rounding level of ``f``
+    (``c₁ t |φ′(0)| < 16 ε |f|``) the sufficient-decrease test is the approximate
+    Armijo condition of Hager & Zhang (as in :class:`ArmijoBacktracking`). ``c₂ = 0.9``
+    suits quasi-Newton directions, ``c₂ = 0.1`` conjugate gradients (and ``c₂ < ½``
+    makes Fletcher–Reeves a descent method). When ``max_evals`` trials end without
+    meeting both conditions, the best trial with sufficient decrease is accepted, and
+    failure is reported only when there is none.
+
+    ``initial`` is the first trial step; solvers set it per iteration.
+    """
+
+    def __init__(
+        self,
+        initial: float = 1.0,
+        c1: float = 1e-4,
+        c2: float = 0.9,
+        expand: float = 2.0,
+        max_evals: int = 30,
+        damping: float = 0.0,
+    ):
+        super().__init__(damping)
+        self.initial = check_positive(initial, "step_size")
+        self.c1 = float(c1)
+        self.c2 = float(c2)
+        if not (0 < self.c1 < self.c2 < 1):
+            raise ValueError(f"need 0 < c1 < c2 < 1, got c1 = {c1}, c2 = {c2}")
+        self.expand = float(expand)
+        if not self.expand > 1:
+            raise ValueError(f"expand must be > 1, got {expand}")
+        self.max_evals = check_positive_int(max_evals, "max_evals")
+
+    def __call__(self, ctx):
+        f0, dphi0 = ctx.fun, -ctx.slope
+        noise = 16 * _EPS * abs(f0)
+        evals = 0
+        best = None  # best trial with sufficient decrease: (f, t, x, g, shortened)
+        cut_any = False
+
+        def evaluate(t):
+            nonlocal evals, cut_any
+            evals += 1
+            t, x, f, cut = ctx.trial(t)
+            cut_any |= cut
+            if x is None:
+                return None
+            g = ctx.gradient(x)
+            if ctx.derivative is None:
+                dphi = -float(np.dot(g, ctx.direction))
+            else:
+                dphi = float(ctx.derivative(t, x, g))
+            return t, x, f, g, dphi, cut
+
+        def by_slope(t):
+            return self.c1 * t * abs(dphi0) < noise
+
+        def sufficient(t, f, dphi):
+            if f <= f0 + self.c1 * t * dphi0:
+                return True
+            return by_slope(t) and f <= f0 + noise and dphi <= (1.0 - 2.0 * self.c1) * abs(dphi0)
+
+        def worse(t, f, ref):
+            # below rounding, values cannot order the trials: only a clear rise counts
+            return f > ref + noise if by_slope(t) else f >= ref
+
+        def curvature(dphi):
+            return abs(dphi) <= self.c2 * abs(dphi0)
+
+        def accept(ev):
+            t, x, f, g, _, cut = ev
+            return Step(t, x, f, cut or cut_any, egrad=g)
+
+        def remember(ev):
+            nonlocal best
+            if best is None or ev[2] < best[2]:
+                best = ev
+
+        def zoom(lo, hi):
+            # lo, hi: (t, f, dphi) with lo satisfying sufficient decrease and f_lo < f_hi
+            # or φ′ of the wrong sign at hi
+            while evals < self.max_evals:
+                t = _cubic_step(lo, hi)
+                ev = evaluate(t)
+                if ev is None:
+                    hi = (t, np.inf, np.nan)
+                    continue
+                tt, _, f, _, dphi, _ = ev
+                if not sufficient(tt, f, dphi) or worse(tt, f, lo[1]):
+                    hi = (tt, f, dphi)
+                else:
+                    remember(ev)
+                    if curvature(dphi):
+                        return accept(ev)
+                    if dphi * (hi[0] - lo[0]) >= 0:
+                        hi = lo
+                    lo = (tt, f, dphi)
+                if abs(hi[0] - lo[0]) <= 1e-14 * max(abs(lo[0]), abs(hi[0])):
+                    break
+            return None
+
+        prev = (0.0, f0, dphi0)
+        t = self.initial
+        result = None
+        while evals < self.max_evals:
+            ev = evaluate(t)
+            if ev is None:
+                return self._out_of_domain(ctx)
+            tt, _, f, _, dphi, cut = ev
+            if not sufficient(tt, f, dphi) or (prev[0] > 0 and worse(tt, f, prev[1])):
+                result = zoom(prev, (tt, f, dphi))
+                break
+            remember(ev)
+            if curvature(dphi):
+                return accept(ev)
+            if dphi >= 0:
+                result = zoom((tt, f, dphi), prev)
+                break
+            if cut:  # the domain ends here: cannot extrapolate further
+                return accept(ev)
+            prev = (tt, f, dphi)
+            t = tt * self.expand
+        if result is not None:
+            return result
+        if best is not None:
+            return accept(best)
+        return Step(
+            0.0,
+            None,
+            f0,
+            cut_any,
+            accepted=False,
+            failure=f"strong Wolfe line search found no step that decreases fun in "
+            f"{self.max_evals} trials",
+        )
+
+    def __repr__(self) -> str:
+        return f"StrongWolfe(initial={self.initial:g}, c1={self.c1:g}, c2={self.c2:g})"
+
+
+def _cubic_step(lo, hi) -> float:
+    """Minimizer of the cubic through ``(t, f, φ′)`` at ``lo`` and ``hi``, kept in the
+    middle 80 % of the bracket (bisection when the cubic has no usable minimizer)."""
+    (a, fa, da), (b, fb, db) = lo, hi
+    left, right = min(a, b), max(a, b)
+    width = right - left
+    t = 0.5 * (a + b)
+    if np.isfinite(fb) and np.isfinite(db) and a != b:
+        d1 = da + db - 3.0 * (fa - fb) / (a - b)
+        disc = d1 * d1 - da * db
+        if disc >= 0:
+            d2 = math.copysign(math.sqrt(disc), b - a)
+            denom = db - da + 2.0 * d2
+            if denom != 0:
+                t = b - (b - a) * (db + d2 - d1) / denom
+    elif np.isfinite(fb) and a != b:  # quadratic through f(a), φ′(a), f(b)
+        denom = 2.0 * (fb - fa - da * (b - a))
+        if denom > 0:
+            t = a - da * (b - a) ** 2 / denom
+    if not np.isfinite(t):
+        t = 0.5 * (a + b)
+    return min(max(t, left + 0.1 * width), right - 0.1 * width)

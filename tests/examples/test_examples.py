@@ -33,6 +33,9 @@ EXPECTED = {
     "gamma_clustering": (
         ["gamma_clustering.png"],
         ["geodesic k-means", "agreement with the generating kinds"],
+    "solvers_comparison": (
+        ["solvers_comparison.png"],
+        ["trust-region", "lbfgs", "adam", "momentum", "solvers agree to"],
     ),
 }
 
@@ -122,6 +125,10 @@ def test_example_runs_and_writes_its_plots(name, example_runs):
     if name == "gamma_clustering":
         agree = float(re.search(r"generating kinds: ([0-9.]+)%", stdout).group(1))
         assert agree >= 95.0, stdout
+    if name == "solvers_comparison":
+        assert "NOT converged" not in stdout, stdout
+        spread = float(re.search(r"solvers agree to ([0-9.e+-]+)", stdout).group(1))
+        assert spread < 1e-8
     if name == "reparametrization":
         m = re.search(
             r"Fisher–Rao distance\s+\(μ, σ\): ([0-9.]+)\s+\(μ, log σ\): ([0-9.]+)", stdout

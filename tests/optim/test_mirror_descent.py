@@ -73,3 +73,13 @@ def test_mirror_descent_user_objective_and_checks():
         MirrorDescent(F).minimize()
     with pytest.raises(ValueError, match="step_size"):
         MirrorDescent(F, step_size=-1.0)
+
+
+def test_minimize_dispatches_method_mirror():
+    """``ig.minimize(method="mirror")`` runs MirrorDescent: same optimum as ig.fit."""
+    rng = np.random.default_rng(11)
+    data = rng.gamma(2.5, 1 / 1.5, size=500)
+    G = ig.Gamma()
+    res = ig.minimize(lambda t: G.nll(t, data), [1.0, 1.0], G, method="mirror", gtol=1e-10)
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, ig.fit(G, data).x, rtol=1e-8)

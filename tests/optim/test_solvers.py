@@ -1,0 +1,268 @@
+"""The solver suite: ``minimize(method=...)`` with CG, L-BFGS, trust region, momentum, Adam.
+
+Expected values come from independent sources: ``numpy.linalg.solve`` / ``lstsq`` for
+quadratics and consistent least squares, ``numpy.linalg.eigh`` for the Rayleigh quotient,
+the Gamma likelihood equations solved by ``scipy.optimize.brentq``, the known minimum of
+Rosenbrock's function, and the textbook strong Wolfe conditions.
+"""
+
+from __future__ import annotations
+
+import os
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+from scipy.special import digamma
+
+os.environ.setdefault("GEOMSTATS_BACKEND", "numpy")
+
+import infogeo as ig
+from infogeo.optim import SOLVERS, StrongWolfe, register_solver
+from infogeo.optim.step_size import StepContext
+
+ALL = ["gd", "cg", "lbfgs", "trust-region", "momentum", "adam"]
+# learning rates of the first-order methods on each test problem
+RATES = {"quadratic": {"momentum": 0.05, "adam": 0.1}, "gamma": {"momentum": 0.5, "adam": 0.05}}
+
+
+def _quadratic(n=6, cond=100.0, seed=0):
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    A = Q @ np.diag(np.geomspace(1.0, cond, n)) @ Q.T
+    b = rng.standard_normal(n)
+    return A, b
+
+
+@pytest.mark.parametrize("method", ALL[1:])
+def test_quadratic_on_euclidean_space(method):
+    A, b = _quadratic()
+    opts = {"max_iter": 5000}
+    if method in RATES["quadratic"]:
+        opts["step_size"] = RATES["quadratic"][method] / (1 if method == "adam" else 10)
+        opts["momentum" if method == "momentum" else "betas"] = (
+            0.9 if method == "momentum" else (0.9, 0.999)
+        )
+    res = ig.minimize(
+        lambda x: 0.5 * anp.dot(x, anp.dot(A, x)) - anp.dot(b, x),
+        np.zeros(6),
+        ig.Euclidean(6),
+        method=method,
+        gtol=1e-9,
+        **opts,
+    )
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, np.linalg.solve(A, b), atol=1e-7)
+    assert res.method == method
+    assert len(res.history["fun"]) == res.nit + 1
+
+
+def _gamma_mle(data):
+    """Likelihood equations: log a − ψ(a) = log x̄ − mean(log x), rate = a / x̄."""
+    c = np.log(np.mean(data)) - np.mean(np.log(data))
+    a = brentq(lambda a: np.log(a) - digamma(a) - c, 1e-3, 1e3, xtol=1e-14, rtol=1e-15)
+    return np.array([a, a / np.mean(data)])
+
+
+@pytest.mark.parametrize("method", ALL)
+def test_natural_versions_reach_the_gamma_mle(method):
+    rng = np.random.default_rng(1)
+    data = rng.gamma(2.5, 1 / 1.7, size=500)
+    G = ig.Gamma()
+    opts = {"max_iter": 3000}
+    if method in RATES["gamma"]:
+        opts["step_size"] = RATES["gamma"][method]
+        if method == "momentum":
+            opts["momentum"] = 0.5
+    res = ig.minimize(lambda t: G.nll(t, data), np.array([1.0, 1.0]), G, method=method, **opts)
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, _gamma_mle(data), rtol=1e-7)
+    # the reported gradient norm is the Fisher (natural) one
+    d = np.linalg.solve(G.metric(res.x), res.jac)
+    assert res.grad_norm == pytest.approx(np.sqrt(res.jac @ d), rel=1e-9)
+
+
+@pytest.mark.parametrize("method", ["cg", "lbfgs", "trust-region"])
+def test_rosenbrock(method, rosenbrock):
+    f, g = rosenbrock
+    fun = lambda x: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2  # noqa: E731
+    res = ig.minimize(fun, np.array([-1.2, 1.0]), ig.Euclidean(2), method=method, max_iter=500)
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-7)
+    # with a hand-written gradient the trust region differentiates it numerically
+    res2 = ig.minimize(f, np.array([-1.2, 1.0]), ig.Euclidean(2), grad=g, method=method)
+    assert res2.success, res2.message
+    np.testing.assert_allclose(res2.x, [1.0, 1.0], atol=1e-6)
+
+
+@pytest.mark.parametrize("beta", ["fletcher-reeves", "polak-ribiere", "hestenes-stiefel", "hz"])
+def test_cg_rules_and_armijo(beta):
+    A, b = _quadratic(cond=30.0)
+    fun = lambda x: 0.5 * anp.dot(x, anp.dot(A, x)) - anp.dot(b, x)  # noqa: E731
+    for ls in ("wolfe", "armijo"):
+        res = ig.minimize(
+            fun, np.zeros(6), ig.Euclidean(6), method="cg", beta=beta, line_search=ls,
+            max_iter=2000, gtol=1e-9,
+        )  # fmt: skip
+        assert res.success, (beta, ls, res.message)
+        np.testing.assert_allclose(res.x, np.linalg.solve(A, b), atol=1e-7)
+
+
+@pytest.fixture(scope="module")
+def sphere20():
+    from geomstats.geometry.hypersphere import Hypersphere
+
+    return ig.from_geomstats(Hypersphere(19))
+
+
+@pytest.mark.parametrize("method", ["cg", "lbfgs", "trust-region"])
+def test_rayleigh_quotient_on_the_sphere(method, sphere20):
+    rng = np.random.default_rng(2)
+    B = rng.standard_normal((20, 20))
+    A = B @ B.T / 20
+    lam, vecs = np.linalg.eigh(A)
+    x0 = sphere20.random_point(rng=rng)
+    res = ig.minimize(
+        lambda x: -anp.dot(x, anp.dot(A, x)), x0, sphere20, method=method, gtol=1e-8,
+        max_iter=3000,
+    )  # fmt: skip
+    assert res.success, res.message
+    assert abs(abs(res.x @ vecs[:, -1]) - 1) < 1e-12
+    assert res.fun == pytest.approx(-lam[-1], rel=1e-13)
+
+
+def test_strong_wolfe_conditions_hold(rosenbrock):
+    f, g = rosenbrock
+    x = np.array([-1.2, 1.0])
+    d = g(x)  # steps along −d
+    rule = StrongWolfe(initial=1e-3, c1=1e-4, c2=0.1)
+
+    def trial(t):
+        return t, x - t * d, f(x - t * d), False
+
+    step = rule(StepContext(x, f(x), g(x), d, float(g(x) @ d), 0.0, trial, g))
+    slope0 = -float(g(x) @ d)
+    assert step.accepted
+    assert step.fun <= f(x) + 1e-4 * step.t * slope0
+    assert abs(float(g(step.x) @ d)) <= 0.1 * abs(slope0)
+
+
+def test_stochastic_adam_and_momentum_solve_consistent_least_squares():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((400, 5))
+    w_true = rng.standard_normal(5)
+    y = X @ w_true  # consistent: every minibatch gradient vanishes at w_true
+
+    def fun(w, idx):
+        r = anp.dot(X[idx], w) - y[idx]
+        return 0.5 * anp.mean(r * r)
+
+    for method, lr in (("adam", 0.05), ("momentum", 0.05)):
+        res = ig.minimize(
+            fun, np.zeros(5), ig.Euclidean(5), method=method, step_size=lr, batch_size=40,
+            n_samples=400, max_iter=300, gtol=1e-9, seed=0,
+        )  # fmt: skip
+        assert res.success, (method, res.message)
+        np.testing.assert_allclose(res.x, np.linalg.lstsq(X, y, rcond=None)[0], atol=1e-8)
+        again = ig.minimize(
+            fun, np.zeros(5), ig.Euclidean(5), method=method, step_size=lr, batch_size=40,
+            n_samples=400, max_iter=300, gtol=1e-9, seed=0,
+        )  # fmt: skip
+        np.testing.assert_array_equal(res.x, again.x)
+
+
+def test_amsgrad_natural_adam_on_normal():
+    rng = np.random.default_rng(4)
+    data = rng.normal(1.0, 2.0, 300)
+    N = ig.Normal()
+    res = ig.minimize(
+        lambda t: N.nll(t, data), np.array([0.0, 1.0]), N, method="adam", amsgrad=True,
+        step_size=0.05, max_iter=3000, gtol=1e-8,
+    )  # fmt: skip
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, [np.mean(data), np.std(data)], rtol=1e-7)
+
+
+def test_failures_are_reported():
+    A, b = _quadratic()
+    fun = lambda x: 0.5 * anp.dot(x, anp.dot(A, x)) - anp.dot(b, x)  # noqa: E731
+    for method in ALL:
+        res = ig.minimize(fun, np.zeros(6), ig.Euclidean(6), method=method, max_iter=2)
+        assert not res.success and res.status == 1, method
+    stops = []
+    res = ig.minimize(
+        fun, np.zeros(6), ig.Euclidean(6), method="lbfgs",
+        callback=lambda r: stops.append(r.nit) or len(stops) == 2,
+    )  # fmt: skip
+    assert res.status == 3 and stops == [1, 2]
+
+
+def test_dispatch_and_option_errors():
+    E = ig.Euclidean(2)
+    fun = lambda x: anp.sum(x**2)  # noqa: E731
+    with pytest.raises(ValueError, match="unknown method"):
+        ig.minimize(fun, np.ones(2), E, method="newton")
+    with pytest.raises(TypeError, match="does not apply"):
+        ig.minimize(fun, np.ones(2), E, method="cg", trust_region=0.1)
+    with pytest.raises(TypeError, match="did you mean 'memory'"):
+        ig.minimize(fun, np.ones(2), E, method="lbfgs", memroy=5)
+    with pytest.raises(ValueError, match="beta"):
+        ig.minimize(fun, np.ones(2), E, method="cg", beta="dai-yuan")
+    with pytest.raises(ValueError, match="both batch_size and n_samples"):
+        ig.minimize(fun, np.ones(2), E, method="adam", batch_size=3)
+    with pytest.raises(ValueError, match="hessian='exact'"):
+        ig.minimize(fun, np.ones(2), E, grad=lambda x: 2 * x, method="tr", hessian="exact")
+    assert ig.minimize(fun, np.ones(2), E, method="L-BFGS").success
+
+    class Echo:
+        def __init__(self, manifold, **options):
+            self.options = options
+
+        def minimize(self, fun, x0, grad):
+            return ig.OptimizeResult(x=x0, success=True, options=self.options)
+
+    register_solver("echo", Echo)
+    try:
+        assert ig.minimize(fun, np.ones(2), E, method="echo", a=1).options == {"a": 1}
+    finally:
+        del SOLVERS["echo"]
+
+
+def test_natural_gradient_descent_class_is_unchanged():
+    rng = np.random.default_rng(5)
+    data = rng.gamma(2.5, 1 / 1.7, size=500)
+    res = ig.NaturalGradientDescent(ig.Gamma(), data).minimize()
+    assert res.success
+    np.testing.assert_allclose(res.x, _gamma_mle(data), rtol=1e-7)
+
+
+def test_divergence_is_reported_by_the_new_solvers():
+    from infogeo.optim.stopping import DIVERGED
+
+    E = ig.Euclidean(2)
+    # a learning rate far too large without the safeguard: the iterates run away
+    res = ig.minimize(
+        lambda x: anp.sum(x**2), np.ones(2), E, method="momentum", restart=False,
+        step_size=5.0, max_iter=500,
+    )  # fmt: skip
+    assert not res.success and res.status == DIVERGED, res.message
+    assert np.all(np.isfinite(res.x))
+
+    calls = []
+
+    scale = np.array([1.0, 50.0])
+
+    def grad(x):  # the gradient turns NaN after a few evaluations
+        calls.append(1)
+        return 2 * scale * x if len(calls) < 4 else np.full(2, np.nan)
+
+    for method in ("cg", "lbfgs", "trust-region", "adam"):
+        calls.clear()
+        res = ig.minimize(lambda x: float(np.sum(scale * x**2)), np.ones(2) * 3, E, grad=grad,
+                          method=method)  # fmt: skip
+        assert res.status == DIVERGED and "diverged" in res.message, (method, res.message)
+        with pytest.raises(ig.DivergenceError):
+            calls.clear()
+            ig.minimize(lambda x: float(np.sum(scale * x**2)), np.ones(2) * 3, E, grad=grad,
+                        method=method, raise_on_divergence=True)  # fmt: skip
