@@ -82,6 +82,8 @@ _STALL_FACTOR = 0.5
 #: the first step in ``s`` and the smallest after halvings.
 _CONT_STEP = 1.0 / 3.0
 _CONT_MIN_STEP = 1.0 / 48.0
+#: Largest number of entries of the batched dense Jacobians solved at once.
+_CHUNK_ENTRIES = 4_000_000
 #: Floor of the curve scale relative to ``max(1, ‖q‖)`` (as in shooting).
 _SCALE_FLOOR = 1e-4
 
@@ -141,10 +143,11 @@ def collocation_log(
     Q: np.ndarray,
     *,
     tol: float,
-    nodes: tuple[int, ...] = (20, 40, 80),
+    nodes: tuple[int, ...] = (20, 40, 80, 160, 320),
     max_iter: int = 30,
     max_halvings: int = 8,
     tail_factor: float = 1.0,
+    budget=None,
 ):
     """Initial velocities ``log_p(q)`` by Chebyshev collocation, with a certificate.
 
@@ -162,6 +165,10 @@ def collocation_log(
         Newton iterations per degree; step halvings per iteration.
     tail_factor : float
         The tail certificate's bound is ``tail_factor · tol · s``.
+    budget : Budget, optional
+        Wall-clock deadline (:class:`~infogeo.geometry.budget.Budget`): Newton,
+        continuation and the degree loop stop when it has passed, leaving the pairs
+        not yet certified to the caller.
 
     Returns
     -------
@@ -180,24 +187,32 @@ def collocation_log(
     Y = None
     N_prev = None
     for N in nodes:
-        if todo.size == 0:
+        if todo.size == 0 or (budget is not None and budget.expired()):
             break
         if Y is None:
             Y = np.zeros((todo.size, N + 1, d))  # the straight line
         else:
             Y = _resample(Y, N_prev, N)  # restart from the coarser polynomial
-        Pt, Qt = P[todo], Q[todo]
-        Y, conv = _newton(manifold, Pt, Qt, Y, N, scale[todo], max_iter, max_halvings)
-        stalled = np.flatnonzero(~conv)
-        if stalled.size:  # Newton failed: continuation from the straight line
-            Y[stalled], conv[stalled] = _continuation(
-                manifold, Pt[stalled], Qt[stalled], N, max_iter, max_halvings
-            )
-        good = conv.copy()
-        if np.any(good):
-            g = np.flatnonzero(good)
-            good[g] = _certify(manifold, Pt[g], Qt[g], Y[g], N, scale[todo][g], tol, tail_factor)
+        conv = np.zeros(todo.size, dtype=bool)
+        good = np.zeros(todo.size, dtype=bool)
+        # chunks of pairs keep the dense Jacobians of high degrees within memory
+        size = max(1, int(_CHUNK_ENTRIES // ((N - 1) * d) ** 2))
+        for lo in range(0, todo.size, size):
+            c = slice(lo, lo + size)
+            Pt, Qt, st = P[todo[c]], Q[todo[c]], scale[todo[c]]
+            Yc, cc = _newton(manifold, Pt, Qt, Y[c], N, st, max_iter, max_halvings, budget)
+            stalled = np.flatnonzero(~cc)
+            if stalled.size:  # Newton failed: continuation from the straight line
+                Yc[stalled], cc[stalled] = _continuation(
+                    manifold, Pt[stalled], Qt[stalled], N, max_iter, max_halvings, budget
+                )
+            gc = cc.copy()
+            if np.any(gc):
+                g = np.flatnonzero(gc)
+                gc[g] = _certify(manifold, Pt[g], Qt[g], Yc[g], N, st[g], tol, tail_factor)
+            Y[c], conv[c], good[c] = Yc, cc, gc
         D = _operators(N)[1]
+        Pt, Qt = P[todo], Q[todo]
         V[todo[good]] = np.einsum("m,bmd->bd", D[0], Y[good]) + (Qt - Pt)[good]
         ok[todo[good]] = True
         # refine the pairs whose Newton converged from their polynomial, the others anew
@@ -215,7 +230,7 @@ def _scale(P, Q):
     )
 
 
-def _continuation(manifold, P, Q, N, max_iter, max_halvings):
+def _continuation(manifold, P, Q, N, max_iter, max_halvings, budget=None):
     """Newton by continuation in the end point, for pairs whose Newton from the
     straight line stalls; returns ``(Y, converged)`` for ``(P, Q)``.
 
@@ -232,11 +247,19 @@ def _continuation(manifold, P, Q, N, max_iter, max_halvings):
     ds = np.full(B, _CONT_STEP)
     conv = np.zeros(B, dtype=bool)
     active = np.arange(B)
-    while active.size:
+    while active.size and not (budget is not None and budget.expired()):
         s = np.minimum(done[active] + ds[active], 1.0)
         Qs = P[active] + s[:, None] * (Q[active] - P[active])
         Ys, ok = _newton(
-            manifold, P[active], Qs, Y[active], N, _scale(P[active], Qs), max_iter, max_halvings
+            manifold,
+            P[active],
+            Qs,
+            Y[active],
+            N,
+            _scale(P[active], Qs),
+            max_iter,
+            max_halvings,
+            budget,
         )
         a = active[ok]
         Y[a], done[a] = Ys[ok], s[ok]
@@ -317,7 +340,7 @@ def _jacobian_layout(N: int, d: int):
     return base, Dint, diag
 
 
-def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
+def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings, budget=None):
     """Damped Newton on the collocation equations for the deviation ``Y`` from the
     straight line; returns ``(Y, converged)``.
 
@@ -338,6 +361,8 @@ def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
     last = np.full(B, np.inf)  # the previous full Newton step (inf after a damped one)
     checkpoint = np.linalg.norm(R, axis=1)
     for it in range(max_iter):
+        if budget is not None and budget.expired():
+            break
         if it and it % _STALL_ITERS == 0:  # give up pairs whose ‖R‖ has not halved
             rn = np.linalg.norm(R, axis=1)
             alive &= conv | (rn <= _STALL_FACTOR * checkpoint)
