@@ -176,7 +176,7 @@ class InternalChart(RiemannianManifold):
 
     def christoffel(self, u) -> np.ndarray:
         u = np.asarray(u, dtype=float)
-        dphi, r, _, w = self._scaled(u)
+        _, r, _, w = self._scaled(u)
         gamma = self.base.christoffel(self.to_external(u))
         return gamma * w + self._own_terms(u.shape[:-1], r)
 
