@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import time
+import warnings
+from typing import NamedTuple
+
 import autograd.numpy as anp
 import numpy as np
 
-from ..._validation import as_float_array, check_positive_int
+from ..._validation import as_float_array, check_positive, check_positive_int
+from ...exceptions import ConvergenceError
 from ..manifold import StatisticalManifold
+from . import _mvn_geodesic as mg
 
-__all__ = ["MultivariateNormal"]
+__all__ = ["DistanceBracket", "MultivariateNormal"]
+
+
+class DistanceBracket(NamedTuple):
+    """Certified bounds ``lower ≤ d(p, q) ≤ upper`` on a Fisher–Rao distance.
+
+    ``lower`` is the Calvo–Oller bound, ``upper`` the smallest of ``sqrt_jeffreys``
+    (``√J``, ``J`` the Jeffreys divergence) and the lengths of the two closed-form
+    paths that change mean and covariance one after the other.
+    """
+
+    lower: np.ndarray
+    upper: np.ndarray
+    sqrt_jeffreys: np.ndarray
 
 
 class MultivariateNormal(StatisticalManifold):
@@ -19,11 +38,26 @@ class MultivariateNormal(StatisticalManifold):
     * Fisher metric (mean and covariance together, not a product metric):
       ``ds² = dμᵀ Σ⁻¹ dμ + ½ tr(Σ⁻¹ dΣ Σ⁻¹ dΣ)``
     * geodesic equations ``μ̈ = Σ̇ Σ⁻¹ μ̇``, ``Σ̈ = Σ̇ Σ⁻¹ Σ̇ − μ̇ μ̇ᵀ``, from which the
-      Christoffel symbols are read off analytically; ``exp``/``log`` are numerical.
+      Christoffel symbols are read off analytically.
+    * ``exp`` in closed form (Eriksen 1987; Calvo & Oller 1991) through the symmetric
+      ``(2d+1)×(2d+1)`` matrix ``A = [[−B, δ, 0], [δᵀ, 0, −δᵀ], [0, −δ, B]]`` of the
+      whitened velocity ``(δ, B) = (L⁻¹μ̇, L⁻¹Σ̇L⁻ᵀ)``, ``L = chol(Σ)``:
+      ``exp(A) = [[Δ, δ′, ·], …]`` gives the end point ``(μ + LΔ⁻¹δ′, LΔ⁻¹Lᵀ)``.
+    * ``log`` by Newton shooting on that closed form (Han & Park 2014), certified by
+      its end-point residual; ``dist`` in closed form when ``μ₂ − μ₁`` is zero or an
+      eigenvector of ``Σ₂Σ₁⁻¹`` (equal means: ``√(½ Σᵢ log² λᵢ(Σ₁⁻¹Σ₂))``; equal
+      covariances: ``√2 arcosh(1 + Δμᵀ Σ⁻¹ Δμ / 4)``); :meth:`dist_bounds` gives the
+      Calvo–Oller / √Jeffreys bracket. See :mod:`._mvn_geodesic`.
     * ``KL = ½ (tr(Σ₂⁻¹Σ₁) + (μ₂ − μ₁)ᵀ Σ₂⁻¹ (μ₂ − μ₁) − d + log(det Σ₂ / det Σ₁))``
 
-    When the means are equal the distance is ``√(½ Σᵢ log² λᵢ(Σ₁⁻¹Σ₂))``.
+    Attributes
+    ----------
+    max_time
+        Default time budget in seconds of one :meth:`log` / :meth:`dist` /
+        :meth:`geodesic` call (default 5.0), shared by the pairs of a batch.
     """
+
+    max_time: float = 5.0
 
     def __init__(self, d: int):
         self.d = check_positive_int(d, "d")
@@ -128,6 +162,46 @@ class MultivariateNormal(StatisticalManifold):
         acc_S = Sd @ X[..., 1:] - md[..., :, None] * md[..., None, :]
         return np.concatenate([acc_mu, acc_S[..., self._rows, self._cols]], axis=-1)
 
+    def geodesic_jacobians(self, p, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(acc, ∂acc/∂p, ∂acc/∂v)`` of :meth:`geodesic_acceleration` in matrix form,
+        O(dim · d³) per point; Jacobians have shape ``(..., dim, dim)`` with entry
+        ``[k, l] = ∂accₖ/∂xₗ``. With ``P = Σ⁻¹``, ``Y = PΣ̇``, ``E_l = ∂Σ/∂θ_l``:
+
+        * ``∂/∂Σ_l``: ``μ̈ ↦ −Σ̇ P E_l P μ̇``, ``Σ̈ ↦ −Yᵀ E_l Y``;
+        * ``∂/∂μ̇_i``: ``μ̈ ↦ (Σ̇P)eᵢ``, ``Σ̈ ↦ −(eᵢμ̇ᵀ + μ̇eᵢᵀ)``;
+        * ``∂/∂Σ̇_l``: ``μ̈ ↦ E_l P μ̇``, ``Σ̈ ↦ E_l Y + Yᵀ E_l``.
+        """
+        p = self._coords(p)
+        v = self._vectors(v)
+        p, v = np.broadcast_arrays(p, v)
+        d, r, c = self.d, self._rows, self._cols
+        S, Sd = self._cov(p), self._cov(v)
+        md = v[..., :d]
+        X = np.linalg.solve(S, np.concatenate([md[..., None], Sd], axis=-1))
+        Pm, Y = X[..., 0], X[..., 1:]  # Pμ̇, PΣ̇
+        Yt = np.swapaxes(Y, -1, -2)  # Σ̇P
+        E = self._basis  # (m, d, d)
+        acc_mu = np.einsum("...ab,...b->...a", Sd, Pm)
+        acc_S = Sd @ Y - md[..., :, None] * md[..., None, :]
+        acc = np.concatenate([acc_mu, acc_S[..., r, c]], axis=-1)
+        batch = p.shape[:-1]
+        n = self.dim
+        dp = np.zeros((*batch, n, n))
+        dv = np.zeros((*batch, n, n))
+        EPm = np.einsum("lab,...b->...la", E, Pm)  # E_l P μ̇, (..., m, d)
+        PEPm = np.linalg.solve(S[..., None, :, :], EPm[..., None])[..., 0]  # P E_l P μ̇
+        dp[..., :d, d:] = -np.swapaxes(np.einsum("...ab,...lb->...la", Sd, PEPm), -1, -2)
+        YtEY = Yt[..., None, :, :] @ E @ Y[..., None, :, :]  # (..., m, d, d)
+        dp[..., d:, d:] = -np.swapaxes(YtEY[..., r, c], -1, -2)
+        dv[..., :d, :d] = Yt
+        eye = np.eye(d)
+        outer = eye[:, :, None] * md[..., None, None, :]  # e_i μ̇ᵀ, (..., i, a, b)
+        dv[..., d:, :d] = -np.swapaxes((outer + np.swapaxes(outer, -1, -2))[..., r, c], -1, -2)
+        dv[..., :d, d:] = np.swapaxes(EPm, -1, -2)
+        EY = E @ Y[..., None, :, :]
+        dv[..., d:, d:] = np.swapaxes((EY + np.swapaxes(EY, -1, -2))[..., r, c], -1, -2)
+        return acc, dp, dv
+
     def christoffel(self, p):
         """Read off the geodesic equations: with ``B_c = ∂Σ/∂θ_c`` and ``P = Σ⁻¹``,
         ``Γ^{μ_k}_{μ_a Σ_c} = −½ (B_c P)_{ka}``, ``Γ^{Σ_e}_{μ_a μ_b} = ½(δδ + δδ)``,
@@ -177,6 +251,257 @@ class MultivariateNormal(StatisticalManifold):
             S[..., r, c], (-4, -3, -2, -1), (-3, -1, -2, -4)
         )
         return out
+
+    # --- geodesics (closed-form exp, Newton-shooting log)
+    def _pair(self, p, q):
+        """Broadcast, check and standardize a batch of pairs: returns the flat
+        ``(m1, S1, dm, S2)`` with a common pre-scaling of the covariances, and the batch shape."""
+        p = self.check_point(self._points(p))
+        q = self.check_point(self._points(q, "q"), "q")
+        p, q = np.broadcast_arrays(p, q)
+        batch = p.shape[:-1]
+        p, q = p.reshape(-1, self.dim), q.reshape(-1, self.dim)
+        S1, S2 = self._cov(p), self._cov(q)
+        # affine invariance: rescale both covariances by c² (geometric mean of diag Σ₁)
+        logc2 = np.mean(np.log(np.diagonal(S1, axis1=-2, axis2=-1)), axis=-1)
+        c = np.exp(0.5 * logc2)
+        dm = (q[:, : self.d] - p[:, : self.d]) / c[:, None]
+        return p, c, S1 / (c * c)[:, None, None], dm, S2 / (c * c)[:, None, None], batch
+
+    @staticmethod
+    def _check_errors(errors):
+        if errors not in ("raise", "nan"):
+            raise ValueError(f'errors must be "raise" or "nan", got {errors!r}')
+
+    def _deadline(self, max_time):
+        budget = self.max_time if max_time is None else check_positive(max_time, "max_time")
+        return time.monotonic() + budget, budget
+
+    def _solve_standard(self, x, S, deadline, budget, index):
+        """``(δ, B)`` for one standardized pair, or a ConvergenceError to report."""
+        solver = self._solver()
+        if time.monotonic() > deadline:
+            return None, ConvergenceError(
+                f"{self!r}: pair {index} not attempted: the time budget max_time = "
+                f"{budget:g} s of this call was spent; pass a larger max_time= or fewer pairs",
+                residual=None,
+                tolerance=self.log_tol,
+            )
+        try:
+            u, _, _ = solver.solve(x, S, deadline=deadline, rtol=self.log_tol)
+        except mg.ShootingFailure as exc:
+            return None, ConvergenceError(
+                f"{self!r}: pair {index}: {exc} within max_time = {budget:g} s. Try a larger "
+                "max_time=, or use dist_bounds(p, q) for a certified bracket",
+                residual=exc.residual,
+                tolerance=exc.tolerance,
+            )
+        except (FloatingPointError, OverflowError, np.linalg.LinAlgError) as exc:
+            return None, ConvergenceError(
+                f"{self!r}: pair {index}: Newton shooting on the closed-form exponential map "
+                f"failed in float64 ({exc}); the pair is too far apart for double precision. "
+                "Use dist_bounds(p, q) for a certified bracket",
+                residual=None,
+                tolerance=self.log_tol,
+            )
+        return solver.unpack(u), None
+
+    def _solver(self):
+        if getattr(self, "_log_solver", None) is None:
+            self._log_solver = mg.StandardLogSolver(self.d)
+        return self._log_solver
+
+    def _report(self, failures, errors, batch, what):
+        if not failures:
+            return
+        if errors == "raise":
+            raise failures[0][1]
+        idx = [np.unravel_index(i, batch) if batch else () for i, _ in failures]
+        warnings.warn(
+            f"{self!r}.{what}: {len(failures)} pair(s) failed and are NaN, at batch "
+            f"indices {idx[:20]}{' …' if len(idx) > 20 else ''}; first error: {failures[0][1]}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+    def exp(self, p, v) -> np.ndarray:
+        """Closed-form exponential map (Eriksen 1987): with ``L = chol(Σ)``,
+        ``(δ, B) = (L⁻¹μ̇, L⁻¹Σ̇L⁻ᵀ)`` and ``exp(A) = [[Δ, δ′, ·], …]`` for
+        ``A = [[−B, δ, 0], [δᵀ, 0, −δᵀ], [0, −δ, B]]``, the end point is
+        ``(μ + LΔ⁻¹δ′, LΔ⁻¹Lᵀ)``.
+
+        Raises
+        ------
+        OverflowError
+            If the end point is beyond what float64 represents.
+        """
+        p = self.check_point(self._points(p))
+        v = self._vectors(v)
+        p, v = np.broadcast_arrays(p, v)
+        L = np.linalg.cholesky(self._cov(p))
+        delta = mg.tril_solve(L, v[..., : self.d, None])[..., 0]
+        Y = mg.tril_solve(L, self._cov(v))
+        B = mg.sym(mg.tril_solve(L, np.swapaxes(Y, -1, -2)))
+        mu, S = mg.exp_standard(delta, B)
+        return self._from_standard(p, L, mu, S)
+
+    def _from_standard(self, p, L, mu, S):
+        mean = p[..., : self.d] + np.einsum("...ab,...b->...a", L, mu)
+        cov = mg.sym(L @ S @ np.swapaxes(L, -1, -2))
+        return np.concatenate([mean, cov[..., self._rows, self._cols]], axis=-1)
+
+    def geodesic_points(self, p, v, t) -> np.ndarray:
+        """``exp(p, t v)`` for a 1-d array ``t``, from one eigendecomposition."""
+        p = self.check_point(self._points(p))
+        v = self._vectors(v)
+        L = np.linalg.cholesky(self._cov(p))
+        delta = mg.tril_solve(L, v[: self.d, None])[:, 0]
+        Y = mg.tril_solve(L, self._cov(v))
+        B = mg.sym(mg.tril_solve(L, Y.T))
+        mu, S = mg.exp_standard(delta, B, np.asarray(t, dtype=float).reshape(-1))
+        return self._from_standard(p, L, mu, S)
+
+    def log(self, p, q, *, max_time=None, errors: str = "raise") -> np.ndarray:
+        """Riemannian logarithm ``v`` (in θ coordinates) with ``exp(p, v) = q``.
+
+        Closed form when ``μ_q − μ_p`` is zero or an eigenvector of ``Σ_qΣ_p⁻¹``;
+        otherwise Newton shooting on the closed-form :meth:`exp` in whitened
+        coordinates, started from the closed form of the nearest such pair and
+        continued from it if Newton alone does not converge. Accepted when the
+        end-point residual (a first-order Fisher distance) is below
+        ``log_tol · ‖v‖`` (1e-10 relative).
+
+        Parameters
+        ----------
+        max_time
+            Time budget in seconds for the whole batch (default :attr:`max_time`).
+        errors
+            ``"raise"`` (default): raise :class:`~infogeo.ConvergenceError` for the
+            first failed pair; ``"nan"``: NaN rows for failed pairs and a
+            ``RuntimeWarning`` naming their indices.
+        """
+        self._check_errors(errors)
+        deadline, budget = self._deadline(max_time)
+        p, c, S1, dm, S2, batch = self._pair(p, q)
+        L, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2)
+        out = np.full(p.shape, np.nan)
+        failures = []
+        for i in range(p.shape[0]):
+            if mg.is_eigvec_case(x[i], S[i]):
+                delta, B = mg.eigvec_case_log(x[i], S[i])
+            else:
+                sol, err = self._solve_standard(x[i], S[i], deadline, budget, i)
+                if err is not None:
+                    failures.append((i, err))
+                    continue
+                delta, B = sol
+            Lc = L[i] * c[i]
+            out[i, : self.d] = Lc @ delta
+            out[i, self.d :] = mg.sym(Lc @ B @ Lc.T)[self._rows, self._cols]
+        self._report(failures, errors, batch, "log")
+        return out.reshape(*batch, self.dim)
+
+    def dist(
+        self, p, q, *, max_time=None, errors: str = "raise", bounds: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, DistanceBracket]:
+        """Fisher–Rao distance, shape ``(...)``.
+
+        * equal means: ``√(½ Σᵢ log² λᵢ)``, ``λ`` the eigenvalues of ``Σ₁⁻¹Σ₂`` from
+          Cholesky whitening, small and large ones each from the side where they are
+          accurate, ``log1p`` near 1;
+        * equal covariances: ``2√2 arsinh(m / (2√2))``, ``m² = Δμᵀ Σ⁻¹ Δμ``;
+        * ``Δμ`` an eigenvector of ``Σ₂Σ₁⁻¹`` (eigenvalue ``s``, the others ``sᵢ``):
+          ``√(d_N(N(0,1), N(m, s))² + ½ Σᵢ log² sᵢ)``;
+        * otherwise ``‖log_p q‖`` from Newton shooting (see :meth:`log`), checked
+          against :meth:`dist_bounds` (a length outside the bracket is an error).
+
+        ``bounds=True`` returns ``(distance, DistanceBracket)``. ``max_time`` and
+        ``errors`` as in :meth:`log`.
+        """
+        self._check_errors(errors)
+        deadline, budget = self._deadline(max_time)
+        p, _, S1, dm, S2, batch = self._pair(p, q)
+        n = p.shape[0]
+        out = np.full(n, np.nan)
+        same_mean = np.all(dm == 0, axis=-1)
+        same_cov = np.all(S1 == S2, axis=(-1, -2)) & ~same_mean
+        if np.any(same_mean):
+            out[same_mean] = mg.common_mean_dist(S1[same_mean], S2[same_mean])
+        if np.any(same_cov):
+            out[same_cov] = mg.common_cov_dist(dm[same_cov], S1[same_cov])
+        rest = ~(same_mean | same_cov)
+        failures = []
+        bracket = None
+        if np.any(rest) or bounds:
+            _, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2)
+            if not (np.all(np.isfinite(x)) and np.all(np.isfinite(S))):
+                raise OverflowError(
+                    f"{self!r}.dist: whitening the pair overflows float64 (a mean difference "
+                    "of more than about 1e300 standard deviations)"
+                )
+            lower, upper, sqrt_j = mg.bracket_standard(x, S)
+            bracket = DistanceBracket(lower, upper, sqrt_j)
+            eig = rest & mg.is_eigvec_case(x, S)
+            if np.any(eig):
+                out[eig] = mg.eigvec_case_dist(x[eig], S[eig])
+            for i in np.flatnonzero(rest & ~eig):
+                sol, err = self._solve_standard(x[i], S[i], deadline, budget, i)
+                if err is None:
+                    delta, B = sol
+                    dist = float(np.sqrt(delta @ delta + 0.5 * np.sum(B * B)))
+                    slack = 1e-9 * upper[i]
+                    if lower[i] - slack <= dist <= upper[i] + slack:
+                        out[i] = dist
+                        continue
+                    err = ConvergenceError(
+                        f"{self!r}.dist: pair {i}: Newton shooting found a geodesic of "
+                        f"length {dist:.12g} outside the certified bracket "
+                        f"[{lower[i]:.12g}, {upper[i]:.12g}] (not the shortest one). "
+                        "Use dist_bounds(p, q)",
+                        residual=dist - np.clip(dist, lower[i], upper[i]),
+                        tolerance=slack,
+                    )
+                failures.append((i, err))
+        self._report(failures, errors, batch, "dist")
+        out = out.reshape(batch)
+        if bounds:
+            return out, DistanceBracket(*(b.reshape(batch) for b in bracket))
+        return out
+
+    def dist_bounds(self, p, q) -> DistanceBracket:
+        """Certified bracket ``lower ≤ d(p, q) ≤ upper`` in closed form (batched).
+
+        * ``lower``: Calvo & Oller (1990): ``√(½ Σ log² λᵢ(C₁⁻¹C₂))`` with the
+          embeddings ``Cᵢ = [[Σᵢ + μᵢμᵢᵀ, μᵢ], [μᵢᵀ, 1]]`` (exact for equal means);
+        * ``sqrt_jeffreys``: ``√J``, ``J = KL(p‖q) + KL(q‖p)``, the energy of the
+          e-geodesic, an upper bound by Cauchy–Schwarz (Nielsen 2023);
+        * ``upper``: ``min(√J, d_cov + d_mean, d_mean + d_cov)``, the lengths of the
+          paths changing the mean at covariance ``Σ₁`` (or ``Σ₂``) and the covariance
+          at a fixed mean, each leg a closed form.
+        """
+        _, _, S1, dm, S2, batch = self._pair(p, q)
+        _, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2)
+        return DistanceBracket(*(b.reshape(batch) for b in mg.bracket_standard(x, S)))
+
+    def geodesic(self, p, q=None, *, velocity=None, max_time=None):
+        """The geodesic from ``p`` to ``q`` (by :meth:`log`) or from ``p`` with
+        ``velocity``; evaluated along ``t`` in closed form, ``exp(p, t v)``."""
+        from ...geometry.geodesic import Geodesic
+
+        if (q is None) == (velocity is None):
+            raise TypeError("geodesic() takes either an end point q or velocity=v, not both")
+        p = self.check_point(self._points(p))
+        if p.ndim != 1:
+            raise ValueError(f"geodesic() takes one start point of shape ({self.dim},)")
+        if q is not None:
+            q = self.check_point(self._points(q, "q"), "q")
+            if q.shape != p.shape:
+                raise ValueError(f"q must have shape ({self.dim},), got {q.shape}")
+            return Geodesic(self, p, self.log(p, q, max_time=max_time), end=q)
+        v = self._vectors(velocity, "velocity")
+        if v.shape != p.shape:
+            raise ValueError(f"velocity must have shape ({self.dim},), got {v.shape}")
+        return Geodesic(self, p, v)
 
     # --- statistics
     def _log_prob(self, x, theta):
