@@ -22,15 +22,23 @@ batched :func:`numpy.linalg.solve`, and ``Γ, ∂Γ`` for every node of every pa
 one vectorized :meth:`~RiemannianManifold.christoffel_and_derivative` call per
 iteration. A step is halved (up to ``max_halvings`` times) while some node leaves
 the domain (:meth:`~RiemannianManifold.belongs`) or the residual norm ``‖R‖₂`` does
-not decrease; a pair whose ``‖R‖₂`` has not halved in 8 iterations is given up.
+not decrease; a pair whose ``‖R‖₂`` has not halved in 5 iterations is given up.
+
+Homotopy
+--------
+Pairs whose Newton from the straight line fails skip the degrees below 80; at the
+first degree of at least 80 they are solved by homotopy in the connection,
+``ẍ + λ Γ(x)[ẋ, ẋ] = 0`` for ``λ`` rising geometrically from a value at which the
+straight line nearly solves it to 1 (see :func:`_homotopy`): far-apart pairs (``(0, 1)`` and ``(1000, 1)`` on the
+half-plane) converge this way.
 
 Continuation
 ------------
-Pairs whose Newton fails (e.g. a tall arc between two low points of the half-plane,
-on which Newton from the straight line only creeps) are solved by continuation in
-the end point: towards ``q_s = p + s (q − p)`` for ``s = 1/3, 2/3, 1``, each
-solution's deviation from its straight line the start of the next stage (a stage
-that fails is retried with half the step in ``s``, down to 1/48), all such pairs
+Pairs that the homotopy does not bring to ``λ = 1`` (e.g. a tall arc between two
+low points of the half-plane, on which Newton from the straight line only creeps)
+are solved by continuation in the end point: towards ``q_s = p + s (q − p)`` for
+``s = 1/3, 2/3, 1``, each solution's deviation from its straight line the start of
+the next stage (a stage that fails is retried with half the step in ``s``, down to 1/48), all such pairs
 in one batch per stage.
 
 Certificate
@@ -48,14 +56,26 @@ the scale of the curve, ``tol`` the requested relative tolerance):
 3. **Small defect off the grid**: the geodesic equation's residual
    ``‖ẍ + Γ(x)[ẋ, ẋ]‖_∞`` of the interpolating polynomial, evaluated at the ``2N``
    Chebyshev points of the first kind (none of them a collocation node), is at most
-   ``tol · s``.
+   ``tol · max(s, max_t ‖ẋ(t)‖_∞)`` (the velocity term: on far pairs of a hyperbolic
+   geometry the velocity along the curve peaks far above ``s``, and the defect, a
+   difference of velocities, cannot be resolved below round-off of that size).
 
 Conditions 2–3 bound the interpolation error of the curve and the size of the
 forcing of the linearized problem that the polynomial solves exactly; for a pair
 that is not close to conjugate points the error of ``v = (DX)_0`` is then of order
-``tol · s``. Pairs that fail are retried with ``2N`` nodes, up to ``max_nodes``;
-those still uncertified are reported as failed so that the caller can fall back to
-shooting (:mod:`~infogeo.geometry.shooting`).
+``tol · s``. Pairs that fail are retried with ``2N`` nodes (mesh refinement:
+degrees 20, 40, 80, 160, 320 by default, as long as ``(N − 1)·dim ≤ 1000`` so that
+one dense Newton step stays cheap; far-apart pairs of a hyperbolic geometry, whose
+geodesics bend sharply near their ends, need the high degrees), in chunks of pairs
+that keep the batched Jacobians within about 32 MB; those still uncertified are
+reported as failed so that the caller can fall back to shooting
+(:mod:`~infogeo.geometry.shooting`).
+
+Budget
+------
+With a :class:`~infogeo.geometry.budget.Budget`, Newton, the continuation and the
+degree loop stop as soon as its deadline has passed; the pairs not certified by
+then are handed back uncertified.
 """
 
 from __future__ import annotations
@@ -76,12 +96,24 @@ _PREDICTED = 1e-13
 _TAIL = 3
 #: A pair whose residual norm has not fallen below ``_STALL_FACTOR`` times its value
 #: ``_STALL_ITERS`` Newton iterations earlier is given up (then continuation takes over).
-_STALL_ITERS = 8
+_STALL_ITERS = 5
 _STALL_FACTOR = 0.5
 #: Continuation in the end point (pairs whose Newton from the straight line fails):
 #: the first step in ``s`` and the smallest after halvings.
 _CONT_STEP = 1.0 / 3.0
 _CONT_MIN_STEP = 1.0 / 48.0
+#: Homotopy in the connection: the first factor by which λ grows, and the smallest.
+_HOMOTOPY_GROWTH = 4.0
+_HOMOTOPY_MIN_GROWTH = 1.02
+_HOMOTOPY_MAX_GROWTH = 16.0
+#: Newton iterations per homotopy or continuation stage (a stage starts next to its
+#: solution; one that does not converge quickly is retried with a shorter step).
+_STAGE_ITER = 10
+_STAGE_HALVINGS = 4
+#: The homotopy runs at the first polynomial degree at least this high.
+_HOMOTOPY_DEGREE = 80
+#: Largest number of unknowns ``(N − 1)·dim`` per pair of the degrees above the first.
+_MAX_UNKNOWNS = 1000
 #: Largest number of entries of the batched dense Jacobians solved at once.
 _CHUNK_ENTRIES = 4_000_000
 #: Floor of the curve scale relative to ``max(1, ‖q‖)`` (as in shooting).
@@ -100,10 +132,28 @@ def _dct_matrix(N: int) -> np.ndarray:
     return C
 
 
-def _basis_matrix(y: np.ndarray, N: int, op) -> np.ndarray:
-    """``[op(T_k)](y)`` for ``k = 0..N`` as a ``(len(y), N + 1)`` matrix."""
-    cheb = np.polynomial.chebyshev
-    return np.stack([cheb.chebval(y, op(e)) for e in np.eye(N + 1)], axis=1)
+def _derivative_coefficients(N: int) -> np.ndarray:
+    """``A`` with ``A[:, k]`` the Chebyshev coefficients of ``T_k′``:
+    ``T_k′ = 2k Σ T_j`` over ``j < k``, ``k − j`` odd, the ``T_0`` term halved."""
+    j, k = np.meshgrid(np.arange(N + 1), np.arange(N + 1), indexing="ij")
+    A = np.where((j < k) & ((k - j) % 2 == 1), 2.0 * k, 0.0)
+    A[0] *= 0.5
+    return A
+
+
+def _integral_coefficients(N: int) -> np.ndarray:
+    """``A`` ``(N + 2, N + 1)`` with ``A[:, k]`` the coefficients of ``∫₁ˣ T_k``:
+    ``∫T_0 = T_1``, ``∫T_1 = T_2/4``, ``∫T_k = T_{k+1}/(2(k+1)) − T_{k−1}/(2(k−1))``,
+    plus the constant that makes it vanish at ``x = 1`` (``T_j(1) = 1``)."""
+    A = np.zeros((N + 2, N + 1))
+    A[1, 0] = 1.0
+    if N >= 1:
+        A[2, 1] = 0.25
+    k = np.arange(2, N + 1)
+    A[k + 1, k] = 1.0 / (2.0 * (k + 1))
+    A[k - 1, k] -= 1.0 / (2.0 * (k - 1))
+    A[0] = -A[1:].sum(axis=0)
+    return A
 
 
 @lru_cache(maxsize=16)
@@ -126,9 +176,9 @@ def _operators(N: int):
     M = 2 * N
     y = np.cos(np.pi * np.arange(M + 1) / M)
     E0 = cheb.chebvander(y, N) @ C
-    E1 = -2.0 * _basis_matrix(y, N, cheb.chebder) @ C
+    E1 = -2.0 * cheb.chebvander(y, N) @ _derivative_coefficients(N) @ C
     # ∫₀ᵗ f dt' = −½ ∫₁ˣ f dx' (t = (1 − x)/2), f interpolated on the 2N grid
-    S = -0.5 * _basis_matrix(y, M, lambda e: cheb.chebint(e, lbnd=1.0)) @ _dct_matrix(M)
+    S = -0.5 * cheb.chebvander(y, M + 1) @ _integral_coefficients(M) @ _dct_matrix(M)
     return t, D, D2, C, E0, E1, S
 
 
@@ -186,7 +236,11 @@ def collocation_log(
     todo = np.arange(B)
     Y = None
     N_prev = None
-    for N in nodes:
+    usable = [N for N in nodes if N == nodes[0] or (N - 1) * d <= _MAX_UNKNOWNS]
+    # the homotopy needs a degree that resolves bent curves: the first one ≥ 80
+    homotopy_N = next((N for N in usable if N >= _HOMOTOPY_DEGREE), usable[-1])
+    stalled = np.zeros(B, dtype=bool)  # Newton from the line failed: wait for homotopy_N
+    for N in usable:
         if todo.size == 0 or (budget is not None and budget.expired()):
             break
         if Y is None:
@@ -195,17 +249,38 @@ def collocation_log(
             Y = _resample(Y, N_prev, N)  # restart from the coarser polynomial
         conv = np.zeros(todo.size, dtype=bool)
         good = np.zeros(todo.size, dtype=bool)
+        # pairs whose Newton stalled skip the degrees below homotopy_N
+        work = np.flatnonzero(~stalled[todo] | (N >= homotopy_N))
         # chunks of pairs keep the dense Jacobians of high degrees within memory
         size = max(1, int(_CHUNK_ENTRIES // ((N - 1) * d) ** 2))
-        for lo in range(0, todo.size, size):
-            c = slice(lo, lo + size)
+        for lo in range(0, work.size, size):
+            c = work[lo : lo + size]
             Pt, Qt, st = P[todo[c]], Q[todo[c]], scale[todo[c]]
-            Yc, cc = _newton(manifold, Pt, Qt, Y[c], N, st, max_iter, max_halvings, budget)
-            stalled = np.flatnonzero(~cc)
-            if stalled.size:  # Newton failed: continuation from the straight line
-                Yc[stalled], cc[stalled] = _continuation(
-                    manifold, Pt[stalled], Qt[stalled], N, max_iter, max_halvings, budget
+            Yc, cc = Y[c], np.zeros(c.size, dtype=bool)
+            fresh = np.flatnonzero(~stalled[todo[c]])  # the stalled go to the homotopy
+            if fresh.size:
+                Yc[fresh], cc[fresh] = _newton(
+                    manifold,
+                    Pt[fresh],
+                    Qt[fresh],
+                    Yc[fresh],
+                    N,
+                    st[fresh],
+                    max_iter,
+                    max_halvings,
+                    budget,
                 )
+            failed = np.flatnonzero(~cc)
+            if failed.size and N >= homotopy_N:  # homotopy in the connection, then
+                Yc[failed], cc[failed] = _homotopy(  # continuation in the end point
+                    manifold, Pt[failed], Qt[failed], N, _STAGE_ITER, _STAGE_HALVINGS, budget
+                )
+                failed = np.flatnonzero(~cc)
+                if failed.size:
+                    Yc[failed], cc[failed] = _continuation(
+                        manifold, Pt[failed], Qt[failed], N, _STAGE_ITER, max_halvings, budget
+                    )
+            stalled[todo[c]] = ~cc
             gc = cc.copy()
             if np.any(gc):
                 g = np.flatnonzero(gc)
@@ -269,6 +344,73 @@ def _continuation(manifold, P, Q, N, max_iter, max_halvings, budget=None):
     return Y, conv
 
 
+def _homotopy(manifold, P, Q, N, max_iter, max_halvings, budget=None):
+    """Newton by homotopy in the connection, ``ẍ + λ Γ(x)[ẋ, ẋ] = 0`` for ``λ`` rising
+    from ``λ₀`` to 1; returns ``(Y, converged)`` for ``(P, Q)``.
+
+    ``λ₀ = min(1, 0.05 s / max_j ‖Γ(x_j)[q − p, q − p]‖)`` on the straight line
+    ``x_j`` (``s`` the pair's scale), so that the first problem is a small
+    perturbation of the line. Each solved stage multiplies ``λ`` by a factor ``g``
+    (first 4, doubled after a success up to 16, square-rooted after a failure, given
+    up below 1.02), the last solution the start of
+    the next stage. On the half-plane, scaling ``Γ`` by ``λ`` is the same as lifting
+    both end points by ``−½ log λ`` in ``log y``: far pairs become near ones, and the
+    stages bring them down step by step.
+    """
+    B, d = P.shape
+    Y = np.zeros((B, N + 1, d))
+    t = _operators(N)[0]
+    line = P[:, None, :] + t[None, :, None] * (Q - P)[:, None, :]
+    scale = _scale(P, Q)
+    with np.errstate(all="ignore"):
+        gamma = manifold.christoffel(line.reshape(-1, d)).reshape(B, N + 1, d, d, d)
+        force = np.linalg.norm(_quad(gamma, (Q - P)[:, None, :]), axis=-1).max(axis=1)
+    lam0 = np.where(np.isfinite(force) & (force > 0), 0.05 * scale / force, 0.0)
+    done = np.clip(lam0, 0.0, 1.0)  # the λ each pair has solved (λ₀: the line, nearly)
+    conv = np.zeros(B, dtype=bool)
+    ok0 = done > 0
+    growth = np.full(B, _HOMOTOPY_GROWTH)
+    # stage 0: solve at λ₀ itself
+    active = np.flatnonzero(ok0)
+    if active.size:
+        Ys, ok = _newton(
+            manifold,
+            P[active],
+            Q[active],
+            Y[active],
+            N,
+            scale[active],
+            max_iter,
+            max_halvings,
+            budget,
+            done[active],
+        )
+        Y[active[ok]] = Ys[ok]
+        conv[active[ok]] = done[active[ok]] >= 1.0
+        active = active[ok & (done[active] < 1.0)]
+    while active.size and not (budget is not None and budget.expired()):
+        lam = np.minimum(done[active] * growth[active], 1.0)
+        Ys, ok = _newton(
+            manifold,
+            P[active],
+            Q[active],
+            Y[active],
+            N,
+            scale[active],
+            max_iter,
+            max_halvings,
+            budget,
+            lam,
+        )
+        a = active[ok]
+        Y[a], done[a] = Ys[ok], lam[ok]
+        conv[a] = lam[ok] >= 1.0
+        growth[a] = np.minimum(growth[a] * 2.0, _HOMOTOPY_MAX_GROWTH)
+        growth[active[~ok]] = np.sqrt(growth[active[~ok]])
+        active = active[~conv[active] & (growth[active] >= _HOMOTOPY_MIN_GROWTH)]
+    return Y, conv
+
+
 def _resample(Y, N_old, N_new):
     """Values of the degree-``N_old`` interpolant of ``Y`` at the ``N_new`` nodes."""
     C = _operators(N_old)[3]
@@ -287,11 +429,14 @@ def _curve(P, Q, Y, D, D2, rows, t):
     return X, Vel, Acc
 
 
-def _evaluate(manifold, P, Q, Y, N):
+def _evaluate(manifold, P, Q, Y, N, lam=None):
     """Residual ``R`` ``(B, (N − 1) d)`` and the Jacobian's connection parts at the
     interior nodes: ``Cs = (Γᵏᵢₗ + Γᵏₗᵢ) Vⁱ`` and ``A = ∂ₗΓᵏᵢⱼ Vⁱ Vʲ``, ``(B, N − 1, d, d)``;
     ``ok`` is False where a node is outside the domain or something is not finite
-    (its rows are then NaN, or unspecified when every pair is inside the domain)."""
+    (its rows are then NaN, or unspecified when every pair is inside the domain).
+
+    With ``lam`` (per pair) the connection is scaled by ``λ`` (the homotopy
+    ``ẍ + λ Γ(x)[ẋ, ẋ] = 0`` of :func:`_homotopy`)."""
     t, D, D2, *_ = _operators(N)
     B, _, d = Y.shape
     n = N - 1
@@ -307,6 +452,11 @@ def _evaluate(manifold, P, Q, Y, N):
             w = np.flatnonzero(ok)
             if w.size:
                 R[w], Cs[w], A[w] = _connection_terms(manifold, X[w], Vel[w], Acc[w])
+        if lam is not None:  # R = Acc + λ Γ[V, V]: scale the connection's part
+            acc = Acc.reshape(B, n * d)
+            R = acc + lam[:, None] * (R - acc)
+            Cs = lam[:, None, None, None] * Cs
+            A = lam[:, None, None, None] * A
         # one sum per array flags any non-finite entry (an overflow only adds caution)
         ok &= np.isfinite(R.sum(axis=1) + Cs.sum(axis=(1, 2, 3)) + A.sum(axis=(1, 2, 3)))
     return R, Cs, A, ok
@@ -340,7 +490,7 @@ def _jacobian_layout(N: int, d: int):
     return base, Dint, diag
 
 
-def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings, budget=None):
+def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings, budget=None, lam=None):
     """Damped Newton on the collocation equations for the deviation ``Y`` from the
     straight line; returns ``(Y, converged)``.
 
@@ -357,7 +507,7 @@ def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings, budget=None):
     Y = Y.copy()
     conv = np.zeros(B, dtype=bool)
     tiny, quadratic, predicted_tol = _NEWTON_TOL * scale, _QUADRATIC * scale, _PREDICTED * scale
-    R, Cs, A, alive = _evaluate(manifold, P, Q, Y, N)
+    R, Cs, A, alive = _evaluate(manifold, P, Q, Y, N, lam)
     last = np.full(B, np.inf)  # the previous full Newton step (inf after a damped one)
     checkpoint = np.linalg.norm(R, axis=1)
     for it in range(max_iter):
@@ -406,7 +556,9 @@ def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings, budget=None):
             b = act[pending]
             trial = Y[b]
             trial[:, inner] += alpha * delta[pending]
-            Rt, Ct, At, okt = _evaluate(manifold, P[b], Q[b], trial, N)
+            Rt, Ct, At, okt = _evaluate(
+                manifold, P[b], Q[b], trial, N, None if lam is None else lam[b]
+            )
             rt = np.linalg.norm(np.where(okt[:, None], Rt, 0.0), axis=1)
             accept = okt & (rt < rnorm[pending])
             if accept.all() and b.size == B:  # every pair took the full step
@@ -457,4 +609,6 @@ def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor):
         # ẋ(t) − ẋ(0) + ∫₀ᵗ Γ(x)[ẋ, ẋ] vanishes along a geodesic
         defect = w - w[:, :1] + np.einsum("ts,bsd->btd", S, force)
         defect = np.max(np.abs(defect), axis=(1, 2))
-    return ok & inside & np.isfinite(defect) & (defect <= tol * scale)
+        speed = np.max(np.abs(w + (Q - P)[:, None, :]), axis=(1, 2))
+    bound = tol * np.maximum(scale, speed)
+    return ok & inside & np.isfinite(defect) & (defect <= bound)

@@ -33,6 +33,9 @@ from .manifold import RiemannianManifold
 __all__ = ["InternalChart", "internal_chart"]
 
 _IDENTITY, _LOWER, _UPPER, _INTERVAL = 0, 1, 2, 3
+#: Largest ``|u|`` of a one-sided and of a two-sided coordinate inside the chart.
+_ONE_SIDED_LIMIT = 300.0
+_TWO_SIDED_LIMIT = 700.0
 
 
 def internal_chart(manifold) -> InternalChart | None:
@@ -149,10 +152,16 @@ class InternalChart(RiemannianManifold):
 
     # ---------------------------------------------------------------- geometry
     def belongs(self, u) -> np.ndarray:
-        """Finite ``u`` whose point ``φ(u)`` the wrapped manifold accepts (``φ(u)``
-        rounds onto a bound, or overflows, far out in ``u``)."""
+        """Finite ``u`` whose point ``φ(u)`` the wrapped manifold accepts, with
+        ``|u| ≤ 300`` on the one-sided coordinates (``e^{±300}``: a metric such as
+        ``1/x²`` stays finite) and ``|u| ≤ 700`` on the two-sided ones."""
         u = np.asarray(u, dtype=float)
         ok = np.all(np.isfinite(u), axis=-1)
+        if self._lo.size or self._up.size:
+            one = np.concatenate([self._lo, self._up])
+            ok &= np.all(np.abs(u[..., one]) <= _ONE_SIDED_LIMIT, axis=-1)
+        if self._iv.size:
+            ok &= np.all(np.abs(u[..., self._iv]) <= _TWO_SIDED_LIMIT, axis=-1)
         return ok & self.base.belongs(self.to_external(u))
 
     def metric(self, u) -> np.ndarray:

@@ -386,7 +386,14 @@ class RiemannianManifold:
         ``max_time`` and ``errors`` as in :meth:`log` (with ``errors="nan"`` the
         distances of the failed pairs are NaN, and a warning names them).
         """
-        return self.norm(p, self.log(p, q, max_time=max_time, errors=errors))
+        v = self.log(p, q, max_time=max_time, errors=errors)
+        solved = np.all(np.isfinite(v), axis=-1)
+        if np.all(solved):
+            return self.norm(p, v)
+        p = np.broadcast_to(self._points(p), v.shape)
+        out = np.full(solved.shape, np.nan)  # the failed pairs (errors="nan", warned)
+        out[solved] = self.norm(p[solved], v[solved])
+        return out
 
     def geodesic(self, p, q=None, *, velocity=None, max_time: float | None = None):
         """The geodesic from ``p`` to ``q``, or from ``p`` with initial ``velocity``.
