@@ -29,8 +29,8 @@ Homotopy
 Pairs whose Newton from the straight line fails skip the degrees below 80; at the
 first degree of at least 80 they are solved by homotopy in the connection,
 ``ẍ + λ Γ(x)[ẋ, ẋ] = 0`` for ``λ`` rising geometrically from a value at which the
-straight line nearly solves it to 1 (see :func:`_homotopy`): far-apart pairs (``(0, 1)`` and ``(1000, 1)`` on the
-half-plane) converge this way.
+straight line nearly solves it to 1 (see :func:`_homotopy`): far-apart pairs
+(``(0, 1)`` and ``(1000, 1)`` on the half-plane) converge this way.
 
 Continuation
 ------------
@@ -38,8 +38,8 @@ Pairs that the homotopy does not bring to ``λ = 1`` (e.g. a tall arc between tw
 low points of the half-plane, on which Newton from the straight line only creeps)
 are solved by continuation in the end point: towards ``q_s = p + s (q − p)`` for
 ``s = 1/3, 2/3, 1``, each solution's deviation from its straight line the start of
-the next stage (a stage that fails is retried with half the step in ``s``, down to 1/48), all such pairs
-in one batch per stage.
+the next stage (a stage that fails is retried with half the step in ``s``, down to
+1/48), all such pairs in one batch per stage.
 
 Certificate
 -----------
