@@ -195,9 +195,10 @@ def collocation_log(
     tol: float,
     nodes: tuple[int, ...] = (20, 40, 80, 160, 320),
     max_iter: int = 30,
-    max_halvings: int = 8,
+    max_halvings: int = 3,
     tail_factor: float = 1.0,
     budget=None,
+    rescue: bool = True,
 ):
     """Initial velocities ``log_p(q)`` by Chebyshev collocation, with a certificate.
 
@@ -219,6 +220,9 @@ def collocation_log(
         Wall-clock deadline (:class:`~infogeo.geometry.budget.Budget`): Newton,
         continuation and the degree loop stop when it has passed, leaving the pairs
         not yet certified to the caller.
+    rescue : bool
+        Run the homotopy and the continuation for pairs whose Newton fails (False:
+        Newton from the straight line only, a quick first pass).
 
     Returns
     -------
@@ -271,7 +275,7 @@ def collocation_log(
                     budget,
                 )
             failed = np.flatnonzero(~cc)
-            if failed.size and N >= homotopy_N:  # homotopy in the connection, then
+            if failed.size and rescue and N >= homotopy_N:  # homotopy, then
                 Yc[failed], cc[failed] = _homotopy(  # continuation in the end point
                     manifold, Pt[failed], Qt[failed], N, _STAGE_ITER, _STAGE_HALVINGS, budget
                 )

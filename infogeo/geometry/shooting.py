@@ -73,6 +73,10 @@ from .internal_chart import internal_chart
 
 __all__ = ["solve_log"]
 
+#: The quick first pass of ``chart="auto"``: one collocation degree, few iterations.
+_QUICK_DEGREE = 20
+_QUICK_ITER = 6
+_QUICK_HALVINGS = 2
 #: Phase-one target on the relative residual before switching to tight tolerances.
 _SWITCH = 1e-5
 #: Largest Newton step relative to ``max(‖v‖, ‖q − p‖)`` (before halving).
@@ -142,7 +146,10 @@ def solve_log(
         :class:`~infogeo.ConvergenceError`, or return NaN rows for them and warn
         (:class:`~infogeo.exceptions.ConvergenceWarning`) naming their indices.
     chart : {"auto", "internal", "original"}
-        ``"auto"`` solves in the well-conditioned internal coordinates of
+        ``"auto"`` first tries a quick collocation pass (degree 20, at most 6
+        Newton iterations of at most 2 step halvings) in the manifold's own chart,
+        which certifies easy pairs at the least cost, then solves the rest in the
+        well-conditioned internal coordinates of
         :mod:`~infogeo.geometry.internal_chart` (when a coordinate is bounded), then
         retries the pairs left over in the manifold's own chart; the other values
         use one chart only.
@@ -186,6 +193,25 @@ def solve_log(
         charts.append(None)
     methods = []
     last_error = None
+    if inner is not None and chart == "auto" and collocation:
+        # quick pass in the manifold's own chart: easy pairs are certified here at
+        # the cost of main-chart evaluations; the rest go to the internal chart
+        todo = np.flatnonzero(~(rho <= tol))
+        try:
+            Vq, okq = collocation_log(
+                manifold,
+                P[todo],
+                Q[todo],
+                tol=tol,
+                nodes=(_QUICK_DEGREE,),
+                max_iter=min(_QUICK_ITER, max_iter),
+                max_halvings=_QUICK_HALVINGS,
+                budget=budget,
+                rescue=False,
+            )
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            okq = np.zeros(todo.size, dtype=bool)
+        V[todo[okq]], rho[todo[okq]] = Vq[okq], 0.0
     for ch in charts:
         todo = np.flatnonzero(~(rho <= tol))
         if todo.size == 0 or (methods and budget.expired()):
