@@ -210,7 +210,7 @@ def solve_log(
                 rescue=False,
             )
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):
-            okq = np.zeros(todo.size, dtype=bool)
+            Vq, okq = V[todo], np.zeros(todo.size, dtype=bool)
         V[todo[okq]], rho[todo[okq]] = Vq[okq], 0.0
     for ch in charts:
         todo = np.flatnonzero(~(rho <= tol))
