@@ -43,7 +43,7 @@ the next stage (a stage that fails is retried with half the step in ``s``, down 
 
 Certificate
 -----------
-A pair is accepted only if all three hold (``s = max(‖q − p‖₂, 1e-4 · max(1, ‖q‖₂))``
+A pair is accepted only if all three hold (``s = max(‖q − p‖₂, 1e-4 · max(‖p‖₂, ‖q‖₂))``
 the scale of the curve, ``tol`` the requested relative tolerance):
 
 1. **Newton converged**: the last Newton update satisfies ``‖δ‖_∞ ≤ 1e-12 · s``
@@ -116,7 +116,7 @@ _HOMOTOPY_DEGREE = 80
 _MAX_UNKNOWNS = 1000
 #: Largest number of entries of the batched dense Jacobians solved at once.
 _CHUNK_ENTRIES = 4_000_000
-#: Floor of the curve scale relative to ``max(1, ‖q‖)`` (as in shooting).
+#: Floor of the curve scale relative to ``max(‖p‖, ‖q‖)`` (as in shooting).
 _SCALE_FLOOR = 1e-4
 
 
@@ -221,8 +221,9 @@ def collocation_log(
         continuation and the degree loop stop when it has passed, leaving the pairs
         not yet certified to the caller.
     rescue : bool
-        Run the homotopy and the continuation for pairs whose Newton fails (False:
-        Newton from the straight line only, a quick first pass).
+        Run the homotopy and the continuation for pairs whose Newton fails, and
+        allow the defect bound relative to the curve's speed (False: Newton from the
+        straight line only and the defect bound ``tol · s``, a quick first pass).
 
     Returns
     -------
@@ -288,7 +289,7 @@ def collocation_log(
             gc = cc.copy()
             if np.any(gc):
                 g = np.flatnonzero(gc)
-                gc[g] = _certify(manifold, Pt[g], Qt[g], Yc[g], N, st[g], tol, tail_factor)
+                gc[g] = _certify(manifold, Pt[g], Qt[g], Yc[g], N, st[g], tol, tail_factor, rescue)
             Y[c], conv[c], good[c] = Yc, cc, gc
         D = _operators(N)[1]
         Pt, Qt = P[todo], Q[todo]
@@ -303,9 +304,11 @@ def collocation_log(
 
 
 def _scale(P, Q):
-    """The curve scale ``s = max(‖q − p‖₂, 1e-4 · max(1, ‖q‖₂))`` of each pair."""
+    """The curve scale ``s = max(‖q − p‖₂, 1e-4 · max(‖p‖₂, ‖q‖₂))`` of each pair (the
+    floor relative to the coordinates: pairs at scale 1e-6 keep their accuracy)."""
     return np.maximum(
-        np.linalg.norm(Q - P, axis=-1), _SCALE_FLOOR * np.maximum(1.0, np.linalg.norm(Q, axis=-1))
+        np.linalg.norm(Q - P, axis=-1),
+        _SCALE_FLOOR * np.maximum(np.linalg.norm(P, axis=-1), np.linalg.norm(Q, axis=-1)),
     )
 
 
@@ -593,7 +596,7 @@ def _solve(J, R):
         return out
 
 
-def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor):
+def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor, by_speed=True):
     """The tail and integrated-defect certificates of the module docstring."""
     _, _, _, C, E0, E1, S = _operators(N)
     B, _, d = Y.shape
@@ -614,5 +617,5 @@ def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor):
         defect = w - w[:, :1] + np.einsum("ts,bsd->btd", S, force)
         defect = np.max(np.abs(defect), axis=(1, 2))
         speed = np.max(np.abs(w + (Q - P)[:, None, :]), axis=(1, 2))
-    bound = tol * np.maximum(scale, speed)
+    bound = tol * (np.maximum(scale, speed) if by_speed else scale)
     return ok & inside & np.isfinite(defect) & (defect <= bound)

@@ -49,7 +49,7 @@ class RiemannianManifold:
         equation used by the numerical :meth:`exp` (defaults 1e-12 and 1e-12).
     log_tol
         Tolerance on the relative endpoint residual
-        ``‖γ(1) − q‖ / max(‖q − p‖, 1e-4 · max(1, ‖q‖))`` (coordinates, 2-norm,
+        ``‖γ(1) − q‖ / max(‖q − p‖, 1e-4 · max(‖p‖, ‖q‖))`` (coordinates, 2-norm,
         ``γ(1)`` integrated at ``ode_rtol``/``ode_atol``) that a numerical
         :meth:`log` must meet (default 1e-10, so distances come out to about 1e-10
         relative, well within 1e-9); a solve that cannot meet it raises

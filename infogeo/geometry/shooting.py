@@ -43,7 +43,7 @@ Method
 2. **Verification.** A pair is solved when its endpoint residual, integrated at the
    tight tolerance, satisfies
 
-   ``‖γ_v(1) − q‖₂ ≤ tol · max(‖q − p‖₂, 1e-4 · max(1, ‖q‖₂))``
+   ``‖γ_v(1) − q‖₂ ≤ tol · max(‖q − p‖₂, 1e-4 · max(‖p‖₂, ‖q‖₂))``
 
    with ``tol = manifold.log_tol`` (default 1e-10), so ``v`` and the distance are
    accurate to about ``tol`` relative (distances to 1e-9 relative) for all but
@@ -77,6 +77,7 @@ __all__ = ["solve_log"]
 _QUICK_DEGREE = 20
 _QUICK_ITER = 6
 _QUICK_HALVINGS = 2
+_QUICK_GAP = np.log(4.0) + 1e-9
 #: Phase-one target on the relative residual before switching to tight tolerances.
 _SWITCH = 1e-5
 #: Largest Newton step relative to ``max(‖v‖, ‖q − p‖)`` (before halving).
@@ -90,7 +91,7 @@ _CANDIDATES = 4
 _SMALL = 256
 #: Smallest accepted step-halving factor before phase one hands a pair to the fallback.
 _MIN_ALPHA = 1.0 / 128
-#: Floor of the residual scale, relative to ``max(1, ‖q‖)`` (see module docstring).
+#: Floor of the residual scale, relative to ``max(‖p‖, ‖q‖)`` (see module docstring).
 _SCALE_FLOOR = 1e-4
 
 
@@ -147,7 +148,9 @@ def solve_log(
         (:class:`~infogeo.exceptions.ConvergenceWarning`) naming their indices.
     chart : {"auto", "internal", "original"}
         ``"auto"`` first tries a quick collocation pass (degree 20, at most 6
-        Newton iterations of at most 2 step halvings) in the manifold's own chart,
+        Newton iterations of at most 2 step halvings) in the manifold's own chart on
+        the pairs whose bounded coordinates differ by at most a factor of 4 (their
+        distances to the bound),
         which certifies easy pairs at the least cost, then solves the rest in the
         well-conditioned internal coordinates of
         :mod:`~infogeo.geometry.internal_chart` (when a coordinate is bounded), then
@@ -196,7 +199,12 @@ def solve_log(
     if inner is not None and chart == "auto" and collocation:
         # quick pass in the manifold's own chart: easy pairs are certified here at
         # the cost of main-chart evaluations; the rest go to the internal chart
-        todo = np.flatnonzero(~(rho <= tol))
+        # only pairs that the internal chart maps almost affinely: at most a factor
+        # of 4 between the distances of p and q to each bound (else the original
+        # chart can be ill-conditioned enough to spoil the certificate's accuracy)
+        with np.errstate(all="ignore"):
+            gap = np.abs(inner.to_internal(Q) - inner.to_internal(P)).max(axis=-1)
+        todo = np.flatnonzero(~(rho <= tol) & (gap <= _QUICK_GAP))
         try:
             Vq, okq = collocation_log(
                 manifold,
@@ -343,7 +351,8 @@ class _Shooter:
         B = P.shape[0]
         V = np.array(V, dtype=float)
         dist = np.linalg.norm(Q - P, axis=-1)
-        self.scale = np.maximum(dist, _SCALE_FLOOR * np.maximum(1.0, np.linalg.norm(Q, axis=-1)))
+        size = np.maximum(np.linalg.norm(P, axis=-1), np.linalg.norm(Q, axis=-1))
+        self.scale = np.maximum(dist, _SCALE_FLOOR * size)
         # phase one: coarse variational Newton down to _SWITCH
         loose = (max(self.coarse[0], _LOOSEST), max(self.coarse[1], _LOOSEST))
         X1, J, ok = self.shoot(P, V, True, loose)

@@ -62,6 +62,7 @@ class StressResult:
     worst_time: float = 0.0
     max_dist: float = 0.0
     errors: list = field(default_factory=list)
+    worst_pair: tuple = ()
 
     def row(self) -> tuple:
         return (
@@ -246,5 +247,6 @@ def run_case(case: StressCase, n: int, rng, max_time: float = 2.0) -> StressResu
         except (ValueError, OverflowError) as exc:  # the reference itself failed
             err = np.nan
             res.errors.append((p, q, f"reference failed: {str(exc)[:120]}"))
-        res.worst_err = max(res.worst_err, err) if np.isfinite(err) else res.worst_err
+        if np.isfinite(err) and err > res.worst_err:
+            res.worst_err, res.worst_pair = err, (p, q, d)
     return res
