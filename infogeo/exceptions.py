@@ -1,10 +1,10 @@
-"""Exceptions raised by infogeo."""
+"""Exceptions and warnings raised by infogeo."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ConvergenceError", "DivergenceError", "NonFiniteError"]
+__all__ = ["ConvergenceError", "ConvergenceWarning", "DivergenceError", "NonFiniteError"]
 
 
 class ConvergenceError(RuntimeError):
@@ -21,12 +21,36 @@ class ConvergenceError(RuntimeError):
         the endpoint residual ``‖γ(1) − q‖``), or ``None`` when it is not measured.
     tolerance
         The tolerance the solver was asked to meet, when there is one.
+    failed
+        For a batched solve: the batch indices (tuples, one per failed item) that
+        were not solved; ``None`` when not applicable.
+    method
+        The method(s) tried, e.g. ``"Chebyshev collocation, Newton shooting"``.
+    elapsed
+        Wall-clock seconds spent before giving up, when measured.
+    timed_out
+        True when the solver stopped because its time budget (``max_time``) ran out.
     """
 
-    def __init__(self, message: str, residual=None, tolerance: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        residual=None,
+        tolerance: float | None = None,
+        *,
+        failed=None,
+        method: str | None = None,
+        elapsed: float | None = None,
+        timed_out: bool = False,
+    ):
         super().__init__(message)
         self.residual = residual
         self.tolerance = tolerance
+        self.failed = failed
+        self.method = method
+        self.elapsed = elapsed
+        self.timed_out = timed_out
+
 
 
 class DivergenceError(ConvergenceError):
@@ -69,3 +93,8 @@ class NonFiniteError(ValueError, ArithmeticError):
         self.what = what
         self.x = np.array(x, dtype=float)
         self.value = value
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """Some items of a batch were not solved and were returned as NaN
+    (``errors="nan"``); the message names their batch indices."""

@@ -26,20 +26,28 @@ and ``d ≥ 8``, the system is solved by Woodbury instead (:func:`_solve_lowrank
 ``(N − 1)`` square system per coordinate).
 A step is halved (up to ``max_halvings`` times) while some node leaves
 the domain (:meth:`~RiemannianManifold.belongs`) or the residual norm ``‖R‖₂`` does
-not decrease; a pair whose ``‖R‖₂`` has not halved in 8 iterations is given up.
+not decrease; a pair whose ``‖R‖₂`` has not halved in 5 iterations is given up.
+
+Homotopy
+--------
+Pairs whose Newton from the straight line fails skip the degrees below 80; at the
+first degree of at least 80 they are solved by homotopy in the connection,
+``ẍ + λ Γ(x)[ẋ, ẋ] = 0`` for ``λ`` rising geometrically from a value at which the
+straight line nearly solves it to 1 (see :func:`_homotopy`): far-apart pairs
+(``(0, 1)`` and ``(1000, 1)`` on the half-plane) converge this way.
 
 Continuation
 ------------
-Pairs whose Newton fails (e.g. a tall arc between two low points of the half-plane,
-on which Newton from the straight line only creeps) are solved by continuation in
-the end point: towards ``q_s = p + s (q − p)`` for ``s = 1/3, 2/3, 1``, each
-solution's deviation from its straight line the start of the next stage (a stage
-that fails is retried with half the step in ``s``, down to 1/48), all such pairs
-in one batch per stage.
+Pairs that the homotopy does not bring to ``λ = 1`` (e.g. a tall arc between two
+low points of the half-plane, on which Newton from the straight line only creeps)
+are solved by continuation in the end point: towards ``q_s = p + s (q − p)`` for
+``s = 1/3, 2/3, 1``, each solution's deviation from its straight line the start of
+the next stage (a stage that fails is retried with half the step in ``s``, down to
+1/48), all such pairs in one batch per stage.
 
 Certificate
 -----------
-A pair is accepted only if all three hold (``s = max(‖q − p‖₂, 1e-4 · max(1, ‖q‖₂))``
+A pair is accepted only if all three hold (``s = max(‖q − p‖₂, 1e-4 · max(‖p‖₂, ‖q‖₂))``
 the scale of the curve, ``tol`` the requested relative tolerance):
 
 1. **Newton converged**: the last Newton update satisfies ``‖δ‖_∞ ≤ 1e-12 · s``
@@ -52,14 +60,26 @@ the scale of the curve, ``tol`` the requested relative tolerance):
 3. **Small defect off the grid**: the geodesic equation's residual
    ``‖ẍ + Γ(x)[ẋ, ẋ]‖_∞`` of the interpolating polynomial, evaluated at the ``2N``
    Chebyshev points of the first kind (none of them a collocation node), is at most
-   ``tol · s``.
+   ``tol · max(s, max_t ‖ẋ(t)‖_∞)`` (the velocity term: on far pairs of a hyperbolic
+   geometry the velocity along the curve peaks far above ``s``, and the defect, a
+   difference of velocities, cannot be resolved below round-off of that size).
 
 Conditions 2–3 bound the interpolation error of the curve and the size of the
 forcing of the linearized problem that the polynomial solves exactly; for a pair
 that is not close to conjugate points the error of ``v = (DX)_0`` is then of order
-``tol · s``. Pairs that fail are retried with ``2N`` nodes, up to ``max_nodes``;
-those still uncertified are reported as failed so that the caller can fall back to
-shooting (:mod:`~infogeo.geometry.shooting`).
+``tol · s``. Pairs that fail are retried with ``2N`` nodes (mesh refinement:
+degrees 20, 40, 80, 160, 320 by default, as long as ``(N − 1)·dim ≤ 1000`` so that
+one dense Newton step stays cheap; far-apart pairs of a hyperbolic geometry, whose
+geodesics bend sharply near their ends, need the high degrees), in chunks of pairs
+that keep the batched Jacobians within about 32 MB; those still uncertified are
+reported as failed so that the caller can fall back to shooting
+(:mod:`~infogeo.geometry.shooting`).
+
+Budget
+------
+With a :class:`~infogeo.geometry.budget.Budget`, Newton, the continuation and the
+degree loop stop as soon as its deadline has passed; the pairs not certified by
+then are handed back uncertified.
 """
 
 from __future__ import annotations
@@ -80,13 +100,27 @@ _PREDICTED = 1e-13
 _TAIL = 3
 #: A pair whose residual norm has not fallen below ``_STALL_FACTOR`` times its value
 #: ``_STALL_ITERS`` Newton iterations earlier is given up (then continuation takes over).
-_STALL_ITERS = 8
+_STALL_ITERS = 5
 _STALL_FACTOR = 0.5
 #: Continuation in the end point (pairs whose Newton from the straight line fails):
 #: the first step in ``s`` and the smallest after halvings.
 _CONT_STEP = 1.0 / 3.0
 _CONT_MIN_STEP = 1.0 / 48.0
-#: Floor of the curve scale relative to ``max(1, ‖q‖)`` (as in shooting).
+#: Homotopy in the connection: the first factor by which λ grows, and the smallest.
+_HOMOTOPY_GROWTH = 4.0
+_HOMOTOPY_MIN_GROWTH = 1.02
+_HOMOTOPY_MAX_GROWTH = 16.0
+#: Newton iterations per homotopy or continuation stage (a stage starts next to its
+#: solution; one that does not converge quickly is retried with a shorter step).
+_STAGE_ITER = 10
+_STAGE_HALVINGS = 4
+#: The homotopy runs at the first polynomial degree at least this high.
+_HOMOTOPY_DEGREE = 80
+#: Largest number of unknowns ``(N − 1)·dim`` per pair of the degrees above the first.
+_MAX_UNKNOWNS = 1000
+#: Largest number of entries of the batched dense Jacobians solved at once.
+_CHUNK_ENTRIES = 4_000_000
+#: Floor of the curve scale relative to ``max(‖p‖, ‖q‖)`` (as in shooting).
 _SCALE_FLOOR = 1e-4
 
 
@@ -102,10 +136,28 @@ def _dct_matrix(N: int) -> np.ndarray:
     return C
 
 
-def _basis_matrix(y: np.ndarray, N: int, op) -> np.ndarray:
-    """``[op(T_k)](y)`` for ``k = 0..N`` as a ``(len(y), N + 1)`` matrix."""
-    cheb = np.polynomial.chebyshev
-    return np.stack([cheb.chebval(y, op(e)) for e in np.eye(N + 1)], axis=1)
+def _derivative_coefficients(N: int) -> np.ndarray:
+    """``A`` with ``A[:, k]`` the Chebyshev coefficients of ``T_k′``:
+    ``T_k′ = 2k Σ T_j`` over ``j < k``, ``k − j`` odd, the ``T_0`` term halved."""
+    j, k = np.meshgrid(np.arange(N + 1), np.arange(N + 1), indexing="ij")
+    A = np.where((j < k) & ((k - j) % 2 == 1), 2.0 * k, 0.0)
+    A[0] *= 0.5
+    return A
+
+
+def _integral_coefficients(N: int) -> np.ndarray:
+    """``A`` ``(N + 2, N + 1)`` with ``A[:, k]`` the coefficients of ``∫₁ˣ T_k``:
+    ``∫T_0 = T_1``, ``∫T_1 = T_2/4``, ``∫T_k = T_{k+1}/(2(k+1)) − T_{k−1}/(2(k−1))``,
+    plus the constant that makes it vanish at ``x = 1`` (``T_j(1) = 1``)."""
+    A = np.zeros((N + 2, N + 1))
+    A[1, 0] = 1.0
+    if N >= 1:
+        A[2, 1] = 0.25
+    k = np.arange(2, N + 1)
+    A[k + 1, k] = 1.0 / (2.0 * (k + 1))
+    A[k - 1, k] -= 1.0 / (2.0 * (k - 1))
+    A[0] = -A[1:].sum(axis=0)
+    return A
 
 
 @lru_cache(maxsize=16)
@@ -128,9 +180,9 @@ def _operators(N: int):
     M = 2 * N
     y = np.cos(np.pi * np.arange(M + 1) / M)
     E0 = cheb.chebvander(y, N) @ C
-    E1 = -2.0 * _basis_matrix(y, N, cheb.chebder) @ C
+    E1 = -2.0 * cheb.chebvander(y, N) @ _derivative_coefficients(N) @ C
     # ∫₀ᵗ f dt' = −½ ∫₁ˣ f dx' (t = (1 − x)/2), f interpolated on the 2N grid
-    S = -0.5 * _basis_matrix(y, M, lambda e: cheb.chebint(e, lbnd=1.0)) @ _dct_matrix(M)
+    S = -0.5 * cheb.chebvander(y, M + 1) @ _integral_coefficients(M) @ _dct_matrix(M)
     return t, D, D2, C, E0, E1, S
 
 
@@ -140,10 +192,12 @@ def collocation_log(
     Q: np.ndarray,
     *,
     tol: float,
-    nodes: tuple[int, ...] = (20, 40, 80),
+    nodes: tuple[int, ...] = (20, 40, 80, 160, 320),
     max_iter: int = 30,
-    max_halvings: int = 8,
+    max_halvings: int = 3,
     tail_factor: float = 1.0,
+    budget=None,
+    rescue: bool = True,
 ):
     """Initial velocities ``log_p(q)`` by Chebyshev collocation, with a certificate.
 
@@ -161,6 +215,14 @@ def collocation_log(
         Newton iterations per degree; step halvings per iteration.
     tail_factor : float
         The tail certificate's bound is ``tail_factor · tol · s``.
+    budget : Budget, optional
+        Wall-clock deadline (:class:`~infogeo.geometry.budget.Budget`): Newton,
+        continuation and the degree loop stop when it has passed, leaving the pairs
+        not yet certified to the caller.
+    rescue : bool
+        Run the homotopy and the continuation for pairs whose Newton fails, and
+        allow the defect bound relative to the curve's speed (False: Newton from the
+        straight line only and the defect bound ``tol · s``, a quick first pass).
 
     Returns
     -------
@@ -178,25 +240,58 @@ def collocation_log(
     todo = np.arange(B)
     Y = None
     N_prev = None
-    for N in nodes:
-        if todo.size == 0:
+    usable = [N for N in nodes if N == nodes[0] or (N - 1) * d <= _MAX_UNKNOWNS]
+    # the homotopy needs a degree that resolves bent curves: the first one ≥ 80
+    homotopy_N = next((N for N in usable if N >= _HOMOTOPY_DEGREE), usable[-1])
+    stalled = np.zeros(B, dtype=bool)  # Newton from the line failed: wait for homotopy_N
+    for N in usable:
+        if todo.size == 0 or (budget is not None and budget.expired()):
             break
         if Y is None:
             Y = np.zeros((todo.size, N + 1, d))  # the straight line
         else:
             Y = _resample(Y, N_prev, N)  # restart from the coarser polynomial
-        Pt, Qt = P[todo], Q[todo]
-        Y, conv = _newton(manifold, Pt, Qt, Y, N, scale[todo], max_iter, max_halvings)
-        stalled = np.flatnonzero(~conv)
-        if stalled.size:  # Newton failed: continuation from the straight line
-            Y[stalled], conv[stalled] = _continuation(
-                manifold, Pt[stalled], Qt[stalled], N, max_iter, max_halvings
-            )
-        good = conv.copy()
-        if np.any(good):
-            g = np.flatnonzero(good)
-            good[g] = _certify(manifold, Pt[g], Qt[g], Y[g], N, scale[todo][g], tol, tail_factor)
+        conv = np.zeros(todo.size, dtype=bool)
+        good = np.zeros(todo.size, dtype=bool)
+        # pairs whose Newton stalled skip the degrees below homotopy_N
+        work = np.flatnonzero(~stalled[todo] | (N >= homotopy_N))
+        # chunks of pairs keep the dense Jacobians of high degrees within memory
+        size = max(1, int(_CHUNK_ENTRIES // ((N - 1) * d) ** 2))
+        for lo in range(0, work.size, size):
+            c = work[lo : lo + size]
+            Pt, Qt, st = P[todo[c]], Q[todo[c]], scale[todo[c]]
+            Yc, cc = Y[c], np.zeros(c.size, dtype=bool)
+            fresh = np.flatnonzero(~stalled[todo[c]])  # the stalled go to the homotopy
+            if fresh.size:
+                Yc[fresh], cc[fresh] = _newton(
+                    manifold,
+                    Pt[fresh],
+                    Qt[fresh],
+                    Yc[fresh],
+                    N,
+                    st[fresh],
+                    max_iter,
+                    max_halvings,
+                    budget,
+                )
+            failed = np.flatnonzero(~cc)
+            if failed.size and rescue and N >= homotopy_N:  # homotopy, then
+                Yc[failed], cc[failed] = _homotopy(  # continuation in the end point
+                    manifold, Pt[failed], Qt[failed], N, _STAGE_ITER, _STAGE_HALVINGS, budget
+                )
+                failed = np.flatnonzero(~cc)
+                if failed.size:
+                    Yc[failed], cc[failed] = _continuation(
+                        manifold, Pt[failed], Qt[failed], N, _STAGE_ITER, max_halvings, budget
+                    )
+            stalled[todo[c]] = ~cc
+            gc = cc.copy()
+            if np.any(gc):
+                g = np.flatnonzero(gc)
+                gc[g] = _certify(manifold, Pt[g], Qt[g], Yc[g], N, st[g], tol, tail_factor, rescue)
+            Y[c], conv[c], good[c] = Yc, cc, gc
         D = _operators(N)[1]
+        Pt, Qt = P[todo], Q[todo]
         V[todo[good]] = np.einsum("m,bmd->bd", D[0], Y[good]) + (Qt - Pt)[good]
         ok[todo[good]] = True
         # refine the pairs whose Newton converged from their polynomial, the others anew
@@ -208,13 +303,15 @@ def collocation_log(
 
 
 def _scale(P, Q):
-    """The curve scale ``s = max(‖q − p‖₂, 1e-4 · max(1, ‖q‖₂))`` of each pair."""
+    """The curve scale ``s = max(‖q − p‖₂, 1e-4 · max(‖p‖₂, ‖q‖₂))`` of each pair (the
+    floor relative to the coordinates: pairs at scale 1e-6 keep their accuracy)."""
     return np.maximum(
-        np.linalg.norm(Q - P, axis=-1), _SCALE_FLOOR * np.maximum(1.0, np.linalg.norm(Q, axis=-1))
+        np.linalg.norm(Q - P, axis=-1),
+        _SCALE_FLOOR * np.maximum(np.linalg.norm(P, axis=-1), np.linalg.norm(Q, axis=-1)),
     )
 
 
-def _continuation(manifold, P, Q, N, max_iter, max_halvings):
+def _continuation(manifold, P, Q, N, max_iter, max_halvings, budget=None):
     """Newton by continuation in the end point, for pairs whose Newton from the
     straight line stalls; returns ``(Y, converged)`` for ``(P, Q)``.
 
@@ -231,17 +328,93 @@ def _continuation(manifold, P, Q, N, max_iter, max_halvings):
     ds = np.full(B, _CONT_STEP)
     conv = np.zeros(B, dtype=bool)
     active = np.arange(B)
-    while active.size:
+    while active.size and not (budget is not None and budget.expired()):
         s = np.minimum(done[active] + ds[active], 1.0)
         Qs = P[active] + s[:, None] * (Q[active] - P[active])
         Ys, ok = _newton(
-            manifold, P[active], Qs, Y[active], N, _scale(P[active], Qs), max_iter, max_halvings
+            manifold,
+            P[active],
+            Qs,
+            Y[active],
+            N,
+            _scale(P[active], Qs),
+            max_iter,
+            max_halvings,
+            budget,
         )
         a = active[ok]
         Y[a], done[a] = Ys[ok], s[ok]
         conv[a] = s[ok] >= 1.0
         ds[active[~ok]] *= 0.5
         active = active[~conv[active] & (ds[active] >= _CONT_MIN_STEP)]
+    return Y, conv
+
+
+def _homotopy(manifold, P, Q, N, max_iter, max_halvings, budget=None):
+    """Newton by homotopy in the connection, ``ẍ + λ Γ(x)[ẋ, ẋ] = 0`` for ``λ`` rising
+    from ``λ₀`` to 1; returns ``(Y, converged)`` for ``(P, Q)``.
+
+    ``λ₀ = min(1, 0.05 s / max_j ‖Γ(x_j)[q − p, q − p]‖)`` on the straight line
+    ``x_j`` (``s`` the pair's scale), so that the first problem is a small
+    perturbation of the line. Each solved stage multiplies ``λ`` by a factor ``g``
+    (first 4, doubled after a success up to 16, square-rooted after a failure, given
+    up below 1.02), the last solution the start of
+    the next stage. On the half-plane, scaling ``Γ`` by ``λ`` is the same as lifting
+    both end points by ``−½ log λ`` in ``log y``: far pairs become near ones, and the
+    stages bring them down step by step.
+    """
+    B, d = P.shape
+    Y = np.zeros((B, N + 1, d))
+    t = _operators(N)[0]
+    line = P[:, None, :] + t[None, :, None] * (Q - P)[:, None, :]
+    scale = _scale(P, Q)
+    with np.errstate(all="ignore"):
+        chord = np.broadcast_to((Q - P)[:, None, :], line.shape).reshape(-1, d)
+        acc = manifold.geodesic_acceleration(line.reshape(-1, d), chord).reshape(B, N + 1, d)
+        force = np.linalg.norm(acc, axis=-1).max(axis=1)  # max_j ‖Γ(x_j)[q − p, q − p]‖
+    lam0 = np.where(np.isfinite(force) & (force > 0), 0.05 * scale / force, 0.0)
+    done = np.clip(lam0, 0.0, 1.0)  # the λ each pair has solved (λ₀: the line, nearly)
+    conv = np.zeros(B, dtype=bool)
+    ok0 = done > 0
+    growth = np.full(B, _HOMOTOPY_GROWTH)
+    # stage 0: solve at λ₀ itself
+    active = np.flatnonzero(ok0)
+    if active.size:
+        Ys, ok = _newton(
+            manifold,
+            P[active],
+            Q[active],
+            Y[active],
+            N,
+            scale[active],
+            max_iter,
+            max_halvings,
+            budget,
+            done[active],
+        )
+        Y[active[ok]] = Ys[ok]
+        conv[active[ok]] = done[active[ok]] >= 1.0
+        active = active[ok & (done[active] < 1.0)]
+    while active.size and not (budget is not None and budget.expired()):
+        lam = np.minimum(done[active] * growth[active], 1.0)
+        Ys, ok = _newton(
+            manifold,
+            P[active],
+            Q[active],
+            Y[active],
+            N,
+            scale[active],
+            max_iter,
+            max_halvings,
+            budget,
+            lam,
+        )
+        a = active[ok]
+        Y[a], done[a] = Ys[ok], lam[ok]
+        conv[a] = lam[ok] >= 1.0
+        growth[a] = np.minimum(growth[a] * 2.0, _HOMOTOPY_MAX_GROWTH)
+        growth[active[~ok]] = np.sqrt(growth[active[~ok]])
+        active = active[~conv[active] & (growth[active] >= _HOMOTOPY_MIN_GROWTH)]
     return Y, conv
 
 
@@ -263,11 +436,14 @@ def _curve(P, Q, Y, D, D2, rows, t):
     return X, Vel, Acc
 
 
-def _evaluate(manifold, P, Q, Y, N):
+def _evaluate(manifold, P, Q, Y, N, lam=None):
     """Residual ``R`` ``(B, (N − 1) d)`` and the Jacobian's connection parts at the
     interior nodes: ``Cs = (Γᵏᵢₗ + Γᵏₗᵢ) Vⁱ`` and ``A = ∂ₗΓᵏᵢⱼ Vⁱ Vʲ``, ``(B, N − 1, d, d)``;
     ``ok`` is False where a node is outside the domain or something is not finite
-    (its rows are then NaN, or unspecified when every pair is inside the domain)."""
+    (its rows are then NaN, or unspecified when every pair is inside the domain).
+
+    With ``lam`` (per pair) the connection is scaled by ``λ`` (the homotopy
+    ``ẍ + λ Γ(x)[ẋ, ẋ] = 0`` of :func:`_homotopy`)."""
     t, D, D2, *_ = _operators(N)
     B, _, d = Y.shape
     n = N - 1
@@ -284,6 +460,16 @@ def _evaluate(manifold, P, Q, Y, N):
             w = np.flatnonzero(ok)
             if w.size:
                 R[w], Cs[w], A[w] = _connection_terms(manifold, X[w], Vel[w], Acc[w])
+        if lam is not None:  # R = Acc + λ Γ[V, V]: scale the connection's part
+            acc = Acc.reshape(B, n * d)
+            R = acc + lam[:, None] * (R - acc)
+            scale = lam[:, None, None, None]
+            if Cs.shape[-1] == d:
+                Cs, A = scale * Cs, scale * A
+            else:  # packed [diag | U | W] of diag + U Wᵀ: scale diag and U, not W
+                r1 = 1 + (Cs.shape[-1] - 1) // 2
+                Cs = np.concatenate([scale * Cs[..., :r1], Cs[..., r1:]], axis=-1)
+                A = np.concatenate([scale * A[..., :r1], A[..., r1:]], axis=-1)
         # one sum per array flags any non-finite entry (an overflow only adds caution)
         ok &= np.isfinite(R.sum(axis=1) + Cs.sum(axis=(1, 2, 3)) + A.sum(axis=(1, 2, 3)))
     return R, Cs, A, ok
@@ -334,7 +520,7 @@ def _jacobian_layout(N: int, d: int):
     return base, Dint, diag
 
 
-def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
+def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings, budget=None, lam=None):
     """Damped Newton on the collocation equations for the deviation ``Y`` from the
     straight line; returns ``(Y, converged)``.
 
@@ -351,10 +537,12 @@ def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
     Y = Y.copy()
     conv = np.zeros(B, dtype=bool)
     tiny, quadratic, predicted_tol = _NEWTON_TOL * scale, _QUADRATIC * scale, _PREDICTED * scale
-    R, Cs, A, alive = _evaluate(manifold, P, Q, Y, N)
+    R, Cs, A, alive = _evaluate(manifold, P, Q, Y, N, lam)
     last = np.full(B, np.inf)  # the previous full Newton step (inf after a damped one)
     checkpoint = np.linalg.norm(R, axis=1)
     for it in range(max_iter):
+        if budget is not None and budget.expired():
+            break
         if it and it % _STALL_ITERS == 0:  # give up pairs whose ‖R‖ has not halved
             rn = np.linalg.norm(R, axis=1)
             alive &= conv | (rn <= _STALL_FACTOR * checkpoint)
@@ -401,7 +589,9 @@ def _newton(manifold, P, Q, Y, N, scale, max_iter, max_halvings):
             b = act[pending]
             trial = Y[b]
             trial[:, inner] += alpha * delta[pending]
-            Rt, Ct, At, okt = _evaluate(manifold, P[b], Q[b], trial, N)
+            Rt, Ct, At, okt = _evaluate(
+                manifold, P[b], Q[b], trial, N, None if lam is None else lam[b]
+            )
             rt = np.linalg.norm(np.where(okt[:, None], Rt, 0.0), axis=1)
             accept = okt & (rt < rnorm[pending])
             if accept.all() and b.size == B:  # every pair took the full step
@@ -482,6 +672,8 @@ def _solve_lowrank(Cs, A, R, N):
 
 
 def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor):
+
+def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor, by_speed=True):
     """The tail and integrated-defect certificates of the module docstring."""
     _, _, _, C, E0, E1, S = _operators(N)
     B, _, d = Y.shape
@@ -501,4 +693,6 @@ def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor):
         # ẋ(t) − ẋ(0) + ∫₀ᵗ Γ(x)[ẋ, ẋ] vanishes along a geodesic
         defect = w - w[:, :1] + np.einsum("ts,bsd->btd", S, force)
         defect = np.max(np.abs(defect), axis=(1, 2))
-    return ok & inside & np.isfinite(defect) & (defect <= tol * scale)
+        speed = np.max(np.abs(w + (Q - P)[:, None, :]), axis=(1, 2))
+    bound = tol * (np.maximum(scale, speed) if by_speed else scale)
+    return ok & inside & np.isfinite(defect) & (defect <= bound)

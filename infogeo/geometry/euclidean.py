@@ -43,10 +43,10 @@ class Euclidean(RiemannianManifold):
 
     retract = exp
 
-    def log(self, p, q):
+    def log(self, p, q, *, max_time=None, errors="raise"):
         return self._points(q, "q") - self._points(p)
 
-    def dist(self, p, q):
+    def dist(self, p, q, *, max_time=None, errors="raise"):
         return np.linalg.norm(self.log(p, q), axis=-1)
 
     def geodesic_points(self, p, v, t):

@@ -76,16 +76,24 @@ class RiemannianManifold:
         equation used by the numerical :meth:`exp` (defaults 1e-12 and 1e-12).
     log_tol
         Tolerance on the relative endpoint residual
-        ``‖γ(1) − q‖ / max(‖q − p‖, 1e-4 · max(1, ‖q‖))`` (coordinates, 2-norm,
+        ``‖γ(1) − q‖ / max(‖q − p‖, 1e-4 · max(‖p‖, ‖q‖))`` (coordinates, 2-norm,
         ``γ(1)`` integrated at ``ode_rtol``/``ode_atol``) that a numerical
         :meth:`log` must meet (default 1e-10, so distances come out to about 1e-10
         relative, well within 1e-9); a solve that cannot meet it raises
         :class:`~infogeo.ConvergenceError`. See :mod:`infogeo.geometry.shooting`.
+    max_time, max_time_per_pair
+        The wall-clock budget in seconds of one numerical :meth:`log` / :meth:`dist`
+        / :meth:`geodesic` call when ``max_time=None`` is passed:
+        ``max_time + max_time_per_pair · (pairs − 1)`` (defaults 5 s and 0.2 s, so a
+        single pair never runs past about 5 s). A call that runs out of budget ends
+        with :class:`~infogeo.ConvergenceError` (or NaN rows with ``errors="nan"``).
     """
 
     ode_rtol: float = 1e-12
     ode_atol: float = 1e-12
     log_tol: float = 1e-10
+    max_time: float = 5.0
+    max_time_per_pair: float = 0.2
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -437,19 +445,36 @@ class RiemannianManifold:
         p, v = np.broadcast_arrays(p, v)
         return integrate_geodesic(self, p, v, np.array([1.0]))[0][..., 0, :]
 
-    def log(self, p, q) -> np.ndarray:
+    def log(self, p, q, *, max_time: float | None = None, errors: str = "raise") -> np.ndarray:
         """Riemannian logarithm: the initial velocity ``v`` with ``exp(p, v) = q``.
 
         The base class solves the geodesic boundary-value problem numerically, the
-        batch at once: Chebyshev collocation with an accuracy certificate first (see
+        batch at once, in well-conditioned internal coordinates (log of a coordinate
+        bounded on one side, logit of one bounded on both; see
+        :mod:`infogeo.geometry.internal_chart`): Chebyshev collocation with an
+        accuracy certificate and continuation in the end point (see
         :mod:`infogeo.geometry.collocation`), then Newton shooting with Jacobi fields
         checked by its endpoint residual against ``log_tol``, then
-        :func:`scipy.integrate.solve_bvp` (see :mod:`infogeo.geometry.shooting`).
+        :func:`scipy.integrate.solve_bvp` (see :mod:`infogeo.geometry.shooting`);
+        pairs left over are retried in the manifold's own chart.
+
+        Parameters
+        ----------
+        p, q : array_like, shape ``(..., dim)``
+            Points (broadcast against each other).
+        max_time : float, optional
+            Wall-clock budget of the call in seconds; default
+            ``self.max_time + self.max_time_per_pair · (pairs − 1)``.
+        errors : {"raise", "nan"}
+            ``"raise"``: pairs not solved within the budget raise
+            :class:`~infogeo.ConvergenceError` (``.failed`` lists their batch indices).
+            ``"nan"``: their rows are NaN, the others are returned, and a
+            :class:`~infogeo.exceptions.ConvergenceWarning` names the failed indices.
 
         Raises
         ------
         ConvergenceError
-            If the boundary-value problem cannot be solved to tolerance.
+            If some pair cannot be solved to tolerance within the budget.
         """
         from .shooting import solve_log
 
@@ -457,14 +482,28 @@ class RiemannianManifold:
         q = self._points(q, "q")
         self.check_point(p)
         self.check_point(q, "q")
-        return solve_log(self, p, q)
+        return solve_log(self, p, q, max_time=max_time, errors=errors)
 
-    def dist(self, p, q) -> np.ndarray:
-        """Geodesic distance ``d(p, q) = ‖log_p q‖_p``, shape ``(...)``."""
-        return self.norm(p, self.log(p, q))
+    def dist(self, p, q, *, max_time: float | None = None, errors: str = "raise") -> np.ndarray:
+        """Geodesic distance ``d(p, q) = ‖log_p q‖_p``, shape ``(...)``.
 
-    def geodesic(self, p, q=None, *, velocity=None):
+        ``max_time`` and ``errors`` as in :meth:`log` (with ``errors="nan"`` the
+        distances of the failed pairs are NaN, and a warning names them).
+        """
+        v = self.log(p, q, max_time=max_time, errors=errors)
+        solved = np.all(np.isfinite(v), axis=-1)
+        if np.all(solved):
+            return self.norm(p, v)
+        p = np.broadcast_to(self._points(p), v.shape)
+        out = np.full(solved.shape, np.nan)  # the failed pairs (errors="nan", warned)
+        out[solved] = self.norm(p[solved], v[solved])
+        return out
+
+    def geodesic(self, p, q=None, *, velocity=None, max_time: float | None = None):
         """The geodesic from ``p`` to ``q``, or from ``p`` with initial ``velocity``.
+
+        ``max_time`` is the budget of the boundary-value solve (see :meth:`log`);
+        a pair that cannot be solved raises :class:`~infogeo.ConvergenceError`.
 
         Returns
         -------
@@ -484,7 +523,7 @@ class RiemannianManifold:
             q = self._points(q, "q")
             if q.shape != p.shape:
                 raise ValueError(f"q must have shape ({self.dim},), got {q.shape}")
-            return Geodesic(self, p, self.log(p, q), end=q)
+            return Geodesic(self, p, self.log(p, q, max_time=max_time), end=q)
         v = self._vectors(velocity, "velocity")
         if v.shape != p.shape:
             raise ValueError(f"velocity must have shape ({self.dim},), got {v.shape}")

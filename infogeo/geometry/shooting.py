@@ -43,7 +43,7 @@ Method
 2. **Verification.** A pair is solved when its endpoint residual, integrated at the
    tight tolerance, satisfies
 
-   ``‖γ_v(1) − q‖₂ ≤ tol · max(‖q − p‖₂, 1e-4 · max(1, ‖q‖₂))``
+   ``‖γ_v(1) − q‖₂ ≤ tol · max(‖q − p‖₂, 1e-4 · max(‖p‖₂, ‖q‖₂))``
 
    with ``tol = manifold.log_tol`` (default 1e-10), so ``v`` and the distance are
    accurate to about ``tol`` relative (distances to 1e-9 relative) for all but
@@ -60,15 +60,24 @@ Method
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.integrate import solve_bvp, solve_ivp
 
 from .._validation import check_positive, check_positive_int
-from ..exceptions import ConvergenceError
+from ..exceptions import ConvergenceError, ConvergenceWarning
+from .budget import Budget, OutOfTime, resolve_max_time
 from .collocation import collocation_log
+from .internal_chart import internal_chart
 
 __all__ = ["solve_log"]
 
+#: The quick first pass of ``chart="auto"``: one collocation degree, few iterations.
+_QUICK_DEGREE = 20
+_QUICK_ITER = 6
+_QUICK_HALVINGS = 2
+_QUICK_GAP = np.log(4.0) + 1e-9
 #: Phase-one target on the relative residual before switching to tight tolerances.
 _SWITCH = 1e-5
 #: Largest Newton step relative to ``max(‖v‖, ‖q − p‖)`` (before halving).
@@ -82,7 +91,7 @@ _CANDIDATES = 4
 _SMALL = 256
 #: Smallest accepted step-halving factor before phase one hands a pair to the fallback.
 _MIN_ALPHA = 1.0 / 128
-#: Floor of the residual scale, relative to ``max(1, ‖q‖)`` (see module docstring).
+#: Floor of the residual scale, relative to ``max(‖p‖, ‖q‖)`` (see module docstring).
 _SCALE_FLOOR = 1e-4
 
 
@@ -101,6 +110,9 @@ def solve_log(
     coarse_tol: float = 1e-8,
     fallback: bool = True,
     collocation: bool = True,
+    max_time: float | None = None,
+    errors: str = "raise",
+    chart: str = "auto",
 ) -> np.ndarray:
     """Riemannian logarithm ``log_p(q)`` by collocation and Newton shooting, batched.
 
@@ -126,6 +138,24 @@ def solve_log(
         Try :func:`scipy.integrate.solve_bvp` for the pairs that shooting cannot solve.
     collocation : bool
         Try Chebyshev collocation first (pairs it cannot certify go to shooting).
+    max_time : float, optional
+        Wall-clock budget of the whole call in seconds (default
+        ``manifold.max_time + manifold.max_time_per_pair · (pairs − 1)``, see
+        :class:`~infogeo.geometry.manifold.RiemannianManifold`).
+    errors : {"raise", "nan"}
+        What to do with pairs that are not solved: raise
+        :class:`~infogeo.ConvergenceError`, or return NaN rows for them and warn
+        (:class:`~infogeo.exceptions.ConvergenceWarning`) naming their indices.
+    chart : {"auto", "internal", "original"}
+        ``"auto"`` first tries a quick collocation pass (degree 20, at most 6
+        Newton iterations of at most 2 step halvings) in the manifold's own chart on
+        the pairs whose bounded coordinates differ by at most a factor of 4 (their
+        distances to the bound),
+        which certifies easy pairs at the least cost, then solves the rest in the
+        well-conditioned internal coordinates of
+        :mod:`~infogeo.geometry.internal_chart` (when a coordinate is bounded), then
+        retries the pairs left over in the manifold's own chart; the other values
+        use one chart only.
 
     Returns
     -------
@@ -135,64 +165,179 @@ def solve_log(
     Raises
     ------
     ConvergenceError
-        If some pair cannot be solved to ``tol``; ``residual`` holds the relative
-        endpoint residual of every pair (``inf`` where the geodesic could not be
-        integrated), ``tolerance`` the tolerance.
+        If some pair cannot be solved to ``tol`` within the budget (and
+        ``errors="raise"``); ``residual`` holds the relative endpoint residual of every
+        pair (``inf`` where the geodesic could not be integrated), ``tolerance`` the
+        tolerance, ``failed`` the batch indices of the failed pairs, ``method`` the
+        methods tried, ``timed_out`` whether the budget ran out.
     """
     tol = check_positive(manifold.log_tol if tol is None else tol, "tol")
     check_positive(coarse_tol, "coarse_tol")
     max_iter = check_positive_int(max_iter, "max_iter", minimum=0)
     max_halvings = check_positive_int(max_halvings, "max_halvings", minimum=0)
+    if errors not in ("raise", "nan"):
+        raise ValueError(f'errors must be "raise" or "nan", got {errors!r}')
+    if chart not in ("auto", "internal", "original"):
+        raise ValueError(f'chart must be "auto", "internal" or "original", got {chart!r}')
     p = np.asarray(p, dtype=float)
     q = np.asarray(q, dtype=float)
     p, q = np.broadcast_arrays(p, q)
     batch, dim = p.shape[:-1], p.shape[-1]
     P = p.reshape(-1, dim).copy()
     Q = q.reshape(-1, dim).copy()
-    V = np.zeros_like(P)
-    rho = np.zeros(P.shape[0])
-    todo = np.arange(P.shape[0])
-    if collocation and todo.size:
+    budget = Budget(resolve_max_time(manifold, max_time, P.shape[0]))
+    V = np.full_like(P, np.nan)
+    rho = np.full(P.shape[0], np.inf)
+    V[np.all(P == Q, axis=-1)] = 0.0
+    rho[np.all(P == Q, axis=-1)] = 0.0
+    inner = internal_chart(manifold) if chart != "original" else None
+    charts = [inner] if inner is not None else []
+    if chart == "original" or (chart == "auto") or inner is None:
+        charts.append(None)
+    methods = []
+    last_error = None
+    if inner is not None and chart == "auto" and collocation:
+        # quick pass in the manifold's own chart: easy pairs are certified here at
+        # the cost of main-chart evaluations; the rest go to the internal chart
+        # only pairs that the internal chart maps almost affinely: at most a factor
+        # of 4 between the distances of p and q to each bound (else the original
+        # chart can be ill-conditioned enough to spoil the certificate's accuracy)
+        with np.errstate(all="ignore"):
+            gap = np.abs(inner.to_internal(Q) - inner.to_internal(P)).max(axis=-1)
+        todo = np.flatnonzero(~(rho <= tol) & (gap <= _QUICK_GAP))
         try:
-            Vc, certified = collocation_log(manifold, P, Q, tol=tol, max_iter=max_iter)
+            Vq, okq = collocation_log(
+                manifold,
+                P[todo],
+                Q[todo],
+                tol=tol,
+                nodes=(_QUICK_DEGREE,),
+                max_iter=min(_QUICK_ITER, max_iter),
+                max_halvings=_QUICK_HALVINGS,
+                budget=budget,
+                rescue=False,
+            )
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            Vq, okq = V[todo], np.zeros(todo.size, dtype=bool)
+        V[todo[okq]], rho[todo[okq]] = Vq[okq], 0.0
+    for ch in charts:
+        todo = np.flatnonzero(~(rho <= tol))
+        if todo.size == 0 or (methods and budget.expired()):
+            break
+        where = "in the manifold's chart" if ch is None else "in internal coordinates"
+        methods.append(
+            ("Chebyshev collocation, " if collocation else "")
+            + "Newton shooting"
+            + (", solve_bvp" if fallback else "")
+            + f" ({where})"
+        )
+        if ch is None:
+            M, Pc, Qc = manifold, P[todo], Q[todo]
+        else:
+            M, Pc, Qc = ch, ch.to_internal(P[todo]), ch.to_internal(Q[todo])
+        Vc, rc, err = _solve_in_chart(
+            M, Pc, Qc, tol, max_iter, max_halvings, coarse_tol, fallback, collocation, budget
+        )
+        last_error = err or last_error
+        if ch is not None:
+            with np.errstate(all="ignore"):
+                Vc = ch.velocity_to_external(Pc, Vc)
+            rc = np.where(np.all(np.isfinite(Vc), axis=1), rc, np.inf)
+        better = rc < rho[todo]
+        V[todo[better]], rho[todo[better]] = Vc[better], rc[better]
+    bad = ~(rho <= tol)
+    if np.any(bad):
+        _report_failures(
+            manifold, P, Q, V, rho, bad, batch, tol, methods, budget, last_error, errors
+        )
+    return V.reshape(*batch, dim)
+
+
+def _solve_in_chart(
+    manifold, P, Q, tol, max_iter, max_halvings, coarse_tol, fallback, colloc, budget
+):
+    """Collocation, shooting, then ``solve_bvp`` + shooting on ``(P, Q)`` in one chart;
+    returns ``(V, rho, last_error)``."""
+    V = np.zeros_like(P)
+    rho = np.full(P.shape[0], np.inf)
+    todo = np.arange(P.shape[0])
+    if colloc and todo.size:
+        try:
+            Vc, certified = collocation_log(
+                manifold, P, Q, tol=tol, max_iter=max_iter, budget=budget
+            )
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):
             Vc, certified = V, np.zeros(P.shape[0], dtype=bool)
         V[certified] = Vc[certified]
+        rho[certified] = 0.0
         todo = np.flatnonzero(~certified)
-    solver = _Shooter(manifold, tol, max_iter, max_halvings, coarse_tol)
-    if todo.size:
-        V[todo], rho[todo] = solver.solve(P[todo], Q[todo], Q[todo] - P[todo])
+    solver = _Shooter(manifold, tol, max_iter, max_halvings, coarse_tol, budget)
+    if todo.size and not budget.expired():
+        try:
+            V[todo], rho[todo] = solver.solve(P[todo], Q[todo], Q[todo] - P[todo])
+        except OutOfTime:
+            pass
     bad = ~(rho <= tol)
-    if np.any(bad) and fallback:
-        guesses = {int(i): _bvp_guess(manifold, P[i], Q[i]) for i in np.flatnonzero(bad)}
-        idx = np.array([i for i, g in guesses.items() if g is not None], dtype=int)
-        if idx.size:
-            # restart Newton from the collocation solutions, all in one batch
-            V2, rho2 = solver.solve(P[idx], Q[idx], np.stack([guesses[i] for i in idx]))
-            better = ~(rho2 >= rho[idx])
-            V[idx[better]], rho[idx[better]] = V2[better], rho2[better]
-        bad = ~(rho <= tol)
-    if np.any(bad):
-        i = int(np.flatnonzero(bad)[0])
-        where = np.unravel_index(i, batch) if batch else ()
-        cause = f" (last integration error: {solver.last_error})" if solver.last_error else ""
-        raise ConvergenceError(
-            f"log/dist on {manifold!r}: the geodesic boundary-value problem could not be "
-            f"solved to the relative endpoint tolerance {tol:g} for {int(bad.sum())} of "
-            f"{bad.size} pair(s); first failure at batch index {tuple(map(int, where))}, "
-            f"p = {P[i]}, q = {Q[i]}, residual {rho[i]:.3g}{cause}. No geodesic inside "
-            "the domain may join them, or the chart may be singular along the way.",
-            residual=rho.reshape(batch),
-            tolerance=tol,
-        )
-    return V.reshape(*batch, dim)
+    if np.any(bad) and fallback and not budget.expired():
+        try:
+            guesses = {}
+            for i in np.flatnonzero(bad):
+                guesses[int(i)] = _bvp_guess(manifold, P[i], Q[i], budget=budget)
+            idx = np.array([i for i, g in guesses.items() if g is not None], dtype=int)
+            if idx.size:
+                # restart Newton from the collocation solutions, all in one batch
+                V2, rho2 = solver.solve(P[idx], Q[idx], np.stack([guesses[i] for i in idx]))
+                better = ~(rho2 >= rho[idx])
+                V[idx[better]], rho[idx[better]] = V2[better], rho2[better]
+        except OutOfTime:
+            pass
+    return V, rho, solver.last_error
+
+
+def _report_failures(manifold, P, Q, V, rho, bad, batch, tol, methods, budget, last_error, errors):
+    """Raise the :class:`ConvergenceError` for the failed pairs, or (``errors="nan"``)
+    set their rows of ``V`` to NaN and warn."""
+    flat = np.flatnonzero(bad)
+    failed = [tuple(int(j) for j in np.unravel_index(i, batch)) if batch else () for i in flat]
+    i = int(flat[0])
+    shown = ", ".join(map(str, failed[:10])) + (", …" if len(failed) > 10 else "")
+    cause = f" Last integration error: {last_error}." if last_error else ""
+    timing = (
+        f"the time budget max_time={budget.max_time:g} s ran out"
+        if budget.ran_out
+        else f"the methods gave up after {budget.elapsed:.3g} s"
+    )
+    message = (
+        f"log/dist on {manifold!r}: {flat.size} of {bad.size} pair(s) not solved to the "
+        f"relative endpoint tolerance {tol:g} ({timing}); methods tried: "
+        f"{'; '.join(methods) or 'none (no time left)'}. Failed batch indices: {shown}. "
+        f"First failure: p = {P[i]}, q = {Q[i]}, best residual {rho[i]:.3g}.{cause} "
+        "To try: a larger max_time=, a looser manifold.log_tol, points closer together "
+        "(or an intermediate point: d(p, q) ≤ d(p, m) + d(m, q)), or errors='nan' to keep "
+        "the pairs that were solved. A solver that does not converge is no proof that no "
+        "geodesic joins the points."
+    )
+    if errors == "nan":
+        V[bad] = np.nan
+        warnings.warn(message, ConvergenceWarning, stacklevel=4)
+        return
+    raise ConvergenceError(
+        message,
+        residual=rho.reshape(batch),
+        tolerance=tol,
+        failed=failed,
+        method="; ".join(methods),
+        elapsed=budget.elapsed,
+        timed_out=budget.ran_out,
+    )
 
 
 class _Shooter:
     """Damped Newton shooting on a batch of pairs (see the module docstring)."""
 
-    def __init__(self, manifold, tol, max_iter, max_halvings, coarse_tol):
+    def __init__(self, manifold, tol, max_iter, max_halvings, coarse_tol, budget=None):
         self.m = manifold
+        self.budget = budget
         self.tol = tol
         self.max_iter = max_iter
         self.max_halvings = max_halvings
@@ -206,7 +351,8 @@ class _Shooter:
         B = P.shape[0]
         V = np.array(V, dtype=float)
         dist = np.linalg.norm(Q - P, axis=-1)
-        self.scale = np.maximum(dist, _SCALE_FLOOR * np.maximum(1.0, np.linalg.norm(Q, axis=-1)))
+        size = np.maximum(np.linalg.norm(P, axis=-1), np.linalg.norm(Q, axis=-1))
+        self.scale = np.maximum(dist, _SCALE_FLOOR * size)
         # phase one: coarse variational Newton down to _SWITCH
         loose = (max(self.coarse[0], _LOOSEST), max(self.coarse[1], _LOOSEST))
         X1, J, ok = self.shoot(P, V, True, loose)
@@ -236,6 +382,8 @@ class _Shooter:
         J_fresh = np.zeros(B, dtype=bool)
         need_J = ~np.all(np.isfinite(J.reshape(B, -1)), axis=1) & ~failed
         for _ in range(self.max_iter):
+            if self.budget is not None and self.budget.expired():
+                break
             if reuse and np.any(need_J & (rho > target)):
                 idx = np.flatnonzero(need_J & (rho > target))
                 X1, Jn, ok = self.shoot(P[idx], V[idx], True, tols)
@@ -329,7 +477,7 @@ class _Shooter:
         if B == 0:
             return np.empty((0, d)), np.empty((0, d, d)), np.zeros(0, dtype=bool)
         try:
-            X1, J1, ok = _integrate(self.m, P, V, variational, *tols)
+            X1, J1, ok = _integrate(self.m, P, V, variational, *tols, budget=self.budget)
         except _IntegrationFailed as exc:
             self.last_error = str(exc)
             if B == 1:
@@ -355,7 +503,7 @@ def _newton_steps(J, R):
     return -np.linalg.solve(Jsafe, Rsafe[..., None])[..., 0], good
 
 
-def _integrate(manifold, P, V, variational, rtol, atol):
+def _integrate(manifold, P, V, variational, rtol, atol, budget=None):
     """One DOP853 solve of the (variational) geodesic system for the whole batch."""
     B, d = P.shape
     m = 2 * d + (2 * d * d if variational else 0)
@@ -367,6 +515,8 @@ def _integrate(manifold, P, V, variational, rtol, atol):
     poisoned = np.zeros(B, dtype=bool)
 
     def rhs(_t, y):
+        if budget is not None:
+            budget.check()
         Y = y.reshape(B, m)
         x, xd = Y[:, :d], Y[:, d : 2 * d]
         inside = manifold.belongs(x) & np.all(np.isfinite(xd), axis=1)
@@ -410,7 +560,7 @@ def _integrate(manifold, P, V, variational, rtol, atol):
     return X1, J1, ok
 
 
-def _bvp_guess(manifold, p, q, tol: float = 1e-6, max_nodes: int = 2000):
+def _bvp_guess(manifold, p, q, tol: float = 1e-6, max_nodes: int = 2000, budget=None):
     """Initial velocity of the geodesic from ``p`` to ``q`` by collocation, or None.
 
     Solves ``ẋ = w, ẇ = −Γ(x)[w, w]``, ``x(0) = p``, ``x(1) = q`` with
@@ -424,6 +574,8 @@ def _bvp_guess(manifold, p, q, tol: float = 1e-6, max_nodes: int = 2000):
         return np.where(inside[:, None], x, p), np.where(inside[:, None], w, 0.0)
 
     def fun(_t, y):
+        if budget is not None:
+            budget.check()
         x, w = safe(y[:d].T, y[d:].T)
         with np.errstate(all="ignore"):
             acc = manifold.geodesic_acceleration(x, w)

@@ -397,13 +397,13 @@ class GeomstatsManifold(RiemannianManifold):
             out = np.where(tiny[..., None], p + v, out)
         return out
 
-    def log(self, p, q) -> np.ndarray:
+    def log(self, p, q, *, max_time=None, errors="raise") -> np.ndarray:
         """geomstats' logarithm ``log_p(q)``."""
         p = self.check_point(p)
         q = self.check_point(q, "q")
         return self._call_points(lambda y, x: self.space.metric.log(y, x), q, p)
 
-    def dist(self, p, q) -> np.ndarray:
+    def dist(self, p, q, *, max_time=None, errors="raise") -> np.ndarray:
         """geomstats' geodesic distance ``d(p, q)``, shape ``(...)``."""
         p = self.check_point(p)
         q = self.check_point(q, "q")

@@ -136,9 +136,14 @@ class Reparametrized(StatisticalManifold):
         return np.asarray(self._to_new(self.base.initial_point(data)), dtype=float)
 
     # --- geodesics through the base
-    def dist(self, p, q):
+    def dist(self, p, q, *, max_time=None, errors="raise"):
         """``d(ξ₁, ξ₂) = d_base(to_old(ξ₁), to_old(ξ₂))``."""
-        return self.base.dist(self.to_old(p), np.asarray(self._to_old(self.check_point(q, "q"))))
+        return self.base.dist(
+            self.to_old(p),
+            np.asarray(self._to_old(self.check_point(q, "q"))),
+            max_time=max_time,
+            errors=errors,
+        )
 
     def exp(self, p, v):
         """``to_new(exp_base(θ, J v))``."""
@@ -147,11 +152,16 @@ class Reparametrized(StatisticalManifold):
         vt = np.einsum("...ab,...b->...a", self._jac(p), v)
         return np.asarray(self._to_new(self.base.exp(np.asarray(self._to_old(p)), vt)), dtype=float)
 
-    def log(self, p, q):
+    def log(self, p, q, *, max_time=None, errors="raise"):
         """Solve ``J v_ξ = log_base(θ₁, θ₂)``."""
         p = self.check_point(p)
         q = self.check_point(q, "q")
-        vt = self.base.log(np.asarray(self._to_old(p)), np.asarray(self._to_old(q)))
+        vt = self.base.log(
+            np.asarray(self._to_old(p)),
+            np.asarray(self._to_old(q)),
+            max_time=max_time,
+            errors=errors,
+        )
         J = self._jac(p)
         J, vt = np.broadcast_to(J, (*vt.shape[:-1], self.dim, self.dim)), vt
         return np.linalg.solve(J, vt[..., None])[..., 0]

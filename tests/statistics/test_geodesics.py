@@ -247,3 +247,67 @@ def test_mvn_one_dimensional_is_normal_in_variance_coordinates():
 def test_dirichlet_two_distances_equal_beta_distances():
     p, q = np.array([[1.2, 3.0], [4.0, 0.7]]), np.array([[2.5, 1.1], [1.5, 1.5]])
     np.testing.assert_allclose(ig.Dirichlet(2).dist(p, q), ig.Beta().dist(p, q), rtol=1e-9)
+
+
+# ---------------------------------------------------------------- issue 10: hard cases
+@pytest.mark.parametrize(("p", "q"), [([1e-3, 1.0], [1.0, 1.0]), ([0.5, 1.0], [500.0, 0.01])])
+def test_gamma_pairs_that_used_to_hang(p, q):
+    # solved in log coordinates by collocation; checked by integrating the geodesic
+    # equation independently (DOP853 in (shape, rate)) to the end point, in the
+    # metric at q: on this negatively curved manifold that bounds the distance error
+    G = ig.Gamma()
+    v = G.log(p, q, max_time=30)
+    d = float(G.norm(p, v))
+    r = G.exp(p, v) - np.asarray(q)
+    assert np.sqrt(r @ G.metric(q) @ r) <= 1e-9 * d
+    assert G.dist(p, q, max_time=30) == pytest.approx(d, rel=1e-12)
+
+
+def test_normal_closed_forms_at_extreme_scales():
+    N = ig.Normal()
+    # same mean: √2 |log σ₂/σ₁|
+    assert N.dist([0.0, 1e300], [0.0, 1.0]) == pytest.approx(np.sqrt(2) * 300 * np.log(10), 1e-14)
+    # same σ = 1, means ±a: √2 · 2 arsinh(a/√2), = 2√2 log(√2 a) for large a
+    a = 1e200
+    expected = 2 * np.sqrt(2) * (np.log(a) + 0.5 * np.log(2.0))
+    assert N.dist([-a, 1.0], [a, 1.0]) == pytest.approx(expected, rel=1e-14)
+    # KL with σ ratio 1e400: log(σ₂/σ₁) − ½ + ½(σ₁/σ₂)²
+    assert N.kl([0.0, 1e-200], [0.0, 1e200]) == pytest.approx(400 * np.log(10) - 0.5, 1e-14)
+    # log/exp round trip across 600 orders of magnitude
+    p, q = np.array([0.0, 1e-300]), np.array([0.0, 1e300])
+    np.testing.assert_allclose(N.exp(p, N.log(p, q)), q, rtol=1e-12)
+    p, q = np.array([-1e200, 1.0]), np.array([1e200, 1.0])
+    np.testing.assert_allclose(N.exp(p, N.log(p, q)), q, rtol=1e-12)
+    # nearby points keep their relative accuracy: reference √2 · 2 arsinh(h/(2σ))
+    h = 1e-9
+    assert N.dist([0.0, 1.0], [np.sqrt(2) * h, 1.0]) == pytest.approx(
+        2 * np.sqrt(2) * np.arcsinh(h / 2), rel=1e-14
+    )
+
+
+def test_normal_answers_beyond_float64_raise_named_overflow():
+    N = ig.Normal()
+    with pytest.raises(OverflowError, match="10\\^434"):
+        N.exp([0.0, 1.0], [0.0, 1e3])  # σ = e^1000
+    with pytest.raises(OverflowError, match="10\\^-434"):
+        N.exp([0.0, 1.0], [0.0, -1e3])
+    with pytest.raises(OverflowError, match="sigma = 1e-300"):
+        N.fisher([0.0, 1e-300])
+    with pytest.raises(OverflowError, match="KL of Normal"):
+        N.kl([0.0, 1e-300], [1e300, 1e-300])
+    # a long horizontal step stays finite (σ shrinks to 1.6e-307)
+    x = N.exp([0.0, 1.0], [1e3, 0.0])
+    assert np.all(np.isfinite(x)) and 0 < x[1] < 1e-300
+
+
+def test_closed_form_families_accept_the_budget_keywords():
+    N = ig.Normal()
+    assert N.dist([0.0, 1.0], [1.0, 2.0], max_time=1.0, errors="nan") == pytest.approx(
+        np.sqrt(2) * np.arccosh(1.375), rel=1e-14
+    )
+    np.testing.assert_allclose(
+        N.log([0.0, 1.0], [1.0, 2.0], max_time=1.0), N.log([0.0, 1.0], [1.0, 2.0])
+    )
+    for fam in (ig.Poisson(), ig.Categorical(3)):
+        p, q = fam.random_point(rng=0), fam.random_point(rng=1)
+        assert fam.dist(p, q, max_time=1.0, errors="raise") == fam.dist(p, q)

@@ -46,13 +46,13 @@ class OneParameterFamily(StatisticalManifold):
     def _phi_diff(self, t1, t2):
         return self._phi(t2) - self._phi(t1)
 
-    def dist(self, p, q):
+    def dist(self, p, q, *, max_time=None, errors="raise"):
         """``d(θ₁, θ₂) = |φ(θ₂) − φ(θ₁)|`` with ``φ`` the arc-length coordinate."""
         p = self.check_point(p)
         q = self.check_point(q, "q")
         return np.abs(self._phi_diff(p[..., 0], q[..., 0]))
 
-    def log(self, p, q):
+    def log(self, p, q, *, max_time=None, errors="raise"):
         """``log_θ(θ′) = (φ(θ′) − φ(θ)) / φ′(θ)``."""
         p = self.check_point(p)
         q = self.check_point(q, "q")

@@ -114,7 +114,7 @@ class Categorical(CategoricalEF, StatisticalManifold):
     def _sphere(self, theta):
         return np.sqrt(self._probs(theta))
 
-    def dist(self, p, q):
+    def dist(self, p, q, *, max_time=None, errors="raise"):
         """``d(p, q) = 2 arccos Σᵢ √(pᵢqᵢ)``, evaluated as ``4 arcsin(‖√p − √q‖/2)``
         (no cancellation for nearby points)."""
         p = self.check_point(p)
@@ -151,7 +151,7 @@ class Categorical(CategoricalEF, StatisticalManifold):
             )
         return (s_end**2)[..., :-1]
 
-    def log(self, p, q):
+    def log(self, p, q, *, max_time=None, errors="raise"):
         """Inverse of :meth:`exp`: ``w = θ (t − cos θ s)/sin θ`` on the sphere with
         ``θ = d/2``, mapped back by ``ṗᵢ = 2√pᵢ wᵢ``."""
         p = self.check_point(p)

@@ -40,7 +40,13 @@ class Normal(NormalEF, StatisticalManifold):
     def _metric(self, theta):
         if not isinstance(theta, Box):  # plain numpy: fill the diagonal directly
             sigma = theta[..., 1]
-            inv = 1.0 / (sigma * sigma)
+            with np.errstate(over="ignore", under="ignore", divide="ignore"):
+                inv = 1.0 / (sigma * sigma)
+            if not np.all(np.isfinite(inv)):
+                raise OverflowError(
+                    "the Fisher metric diag(1/sigma², 2/sigma²) of Normal overflows float64 "
+                    f"at sigma = {np.min(np.abs(sigma)):.3g} (finite for sigma ≥ about 1e-154)"
+                )
             out = np.zeros((*theta.shape[:-1], 2, 2))
             out[..., 0, 0] = inv
             out[..., 1, 1] = inv + inv
@@ -71,27 +77,48 @@ class Normal(NormalEF, StatisticalManifold):
         return out
 
     def _kl(self, t1, t2):
+        """``log σ₂ − log σ₁ + ½(σ₁/σ₂)² + ½((μ₁ − μ₂)/σ₂)² − ½``, in ratios (finite for
+        every pair whose KL is; an ``OverflowError`` names the scale otherwise)."""
         m1, s1 = t1[..., 0], t1[..., 1]
         m2, s2 = t2[..., 0], t2[..., 1]
-        return np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
+        with np.errstate(over="ignore", under="ignore"):
+            ratio = s1 / s2
+            z = (0.5 * m1 - 0.5 * m2) / s2  # half the standardized mean gap
+            out = np.log(s2) - np.log(s1) + 0.5 * ratio * ratio + 2.0 * z * z - 0.5
+        if not np.all(np.isfinite(out)):
+            raise OverflowError(
+                "KL of Normal overflows float64: the mean gap over sigma_2 is "
+                f"{2 * np.max(np.abs(z)):.3g} and sigma_1/sigma_2 is {np.max(ratio):.3g}"
+            )
+        return out
 
     # --- closed-form geodesics through the half-plane (μ/√2, σ)
-    def dist(self, p, q):
-        """``d = √2 · arcosh(1 + ((μ₁−μ₂)²/2 + (σ₁−σ₂)²)/(2σ₁σ₂))``."""
+    def dist(self, p, q, *, max_time=None, errors="raise"):
+        """``d = √2 · arcosh(1 + ((μ₁−μ₂)²/2 + (σ₁−σ₂)²)/(2σ₁σ₂))``, evaluated without
+        overflow (:func:`~infogeo.statistics.families._hyperbolic.halfplane_dist`), so
+        finite for all valid points. ``max_time`` and ``errors`` are accepted for the
+        common interface (the closed form is immediate and never fails)."""
         p = self.check_point(p)
         q = self.check_point(q, "q")
         return _SQRT2 * halfplane_dist(p[..., 0] / _SQRT2, p[..., 1], q[..., 0] / _SQRT2, q[..., 1])
 
     def exp(self, p, v):
-        """Closed form through the half-plane (geodesics never leave the domain)."""
+        """Closed form through the half-plane (geodesics never leave the domain).
+
+        Raises
+        ------
+        OverflowError
+            If the end point is outside the float64 range (e.g. ``σ`` beyond 1e308).
+        """
         p = self.check_point(p)
         v = self._vectors(v)
         p, v = np.broadcast_arrays(p, v)
         x, y = halfplane_exp(p[..., 0] / _SQRT2, p[..., 1], v[..., 0] / _SQRT2, v[..., 1])
         return np.stack([x * _SQRT2, y], axis=-1)
 
-    def log(self, p, q):
-        """Closed form through the half-plane."""
+    def log(self, p, q, *, max_time=None, errors="raise"):
+        """Closed form through the half-plane (``max_time``, ``errors`` as in
+        :meth:`dist`)."""
         p = self.check_point(p)
         q = self.check_point(q, "q")
         p, q = np.broadcast_arrays(p, q)

@@ -1,0 +1,252 @@
+"""The geodesic stress harness shared by ``tests/statistics/test_stress.py`` (a few
+pairs per family) and ``benchmarks/bench_stress.py`` (a few hundred).
+
+For each family, random pairs with coordinates drawn log-uniformly over the scales
+1e-6 … 1e6 and separations up to about 12 in log-coordinates (distances up to 50),
+solved one pair per call with a time budget; per family it reports the fraction
+solved, the fraction that failed fast (a clear error within the budget), the worst
+relative error against an independent reference and the worst time per pair.
+
+References
+----------
+* closed forms where they exist (the Poincaré half-plane, the Normal family whose
+  numerical solver is run through the base class);
+* elsewhere the endpoint of the geodesic integrated independently (DOP853 in the
+  original coordinates, or the family's closed-form exp): the error measure is
+  ``‖exp_p(v) − q‖_{G(q)} / d``. On a manifold of non-positive curvature (the
+  Gamma, Beta and Dirichlet manifolds, the half-plane) the exponential map does not
+  shrink lengths (Rauch), so this bounds the relative error of the distance, up to
+  the integration error of the reference itself.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import autograd.numpy as anp
+import numpy as np
+
+import infogeo as ig
+from infogeo.geometry.manifold import RiemannianManifold
+from infogeo.statistics.families._hyperbolic import halfplane_dist
+
+#: log10 range of the coordinates' scales, and of the separations in log-coordinates.
+SCALES = (-6.0, 6.0)
+SEPARATIONS = (-3.0, np.log10(12.0))
+MAX_DIST = 50.0
+
+
+@dataclass
+class StressCase:
+    name: str
+    manifold: object
+    kinds: tuple  # per coordinate: "pos" (log-uniform scale) or "real" (signed)
+    reference: str  # "closed" or "exp"
+    closed: object = None  # closed-form distance (P, Q) -> d
+    dist: object = None  # the distance under test (default manifold.dist)
+    pack: object = None  # maps raw coordinates to the manifold's point (MVN)
+    exp_check: object = None  # callable (p, v) -> exp_p(v) for the "exp" reference
+    location_power: float = 1.0  # locations scale like m**power (m: smallest positive)
+
+
+@dataclass
+class StressResult:
+    name: str
+    n: int
+    solved: int = 0
+    failed_fast: int = 0
+    slow: int = 0
+    worst_err: float = 0.0
+    worst_time: float = 0.0
+    max_dist: float = 0.0
+    errors: list = field(default_factory=list)
+    worst_pair: tuple = ()
+
+    def row(self) -> tuple:
+        return (
+            self.name,
+            self.n,
+            f"{self.solved / self.n:.0%}",
+            f"{(self.solved + self.failed_fast) / self.n:.0%}",
+            f"{self.worst_err:.1e}",
+            f"{self.worst_time:.2f}",
+            f"{self.max_dist:.1f}",
+        )
+
+
+HEADER = (
+    "family",
+    "pairs",
+    "solved",
+    "solved or failed fast",
+    "worst rel. error",
+    "worst s/pair",
+    "max d",
+)
+
+
+def halfplane_metric(p):
+    return anp.eye(2) / p[1] ** 2
+
+
+def _normal_logpdf(x, theta):
+    mu, sigma = theta[..., 0], theta[..., 1]
+    return -0.5 * np.log(2 * np.pi) - anp.log(sigma) - 0.5 * ((x - mu) / sigma) ** 2
+
+
+def _mvn_points(d):
+    """Raw coordinates -> MVN point: mean, then the log-eigenvalues and a rotation."""
+    M = ig.MultivariateNormal(d)
+
+    def pack(raw):
+        mean = raw[:d]
+        scales = raw[d : 2 * d]
+        angles = raw[2 * d :]
+        # a rotation from the angles (Givens products), eigenvalues = scales
+        R = np.eye(d)
+        k = 0
+        for i in range(d):
+            for j in range(i + 1, d):
+                c, s = np.cos(angles[k]), np.sin(angles[k])
+                G = np.eye(d)
+                G[i, i] = G[j, j] = c
+                G[i, j], G[j, i] = -s, s
+                R = R @ G
+                k += 1
+        cov = (R * scales) @ R.T
+        return M.pack(mean, 0.5 * (cov + cov.T))
+
+    n_angles = d * (d - 1) // 2
+    return M, pack, ("real",) * d + ("pos",) * d + ("angle",) * n_angles
+
+
+def cases(include_mvn: bool = True) -> list[StressCase]:
+    normal = ig.Normal()
+    half = ig.MetricManifold(halfplane_metric, 2, bounds=[(None, None), (0, None)])
+    log_density = ig.ParametricFamily(_normal_logpdf, 2, "real", bounds=[(None, None), (0.0, None)])
+    out = [
+        StressCase(
+            "Normal (numerical solver)",
+            normal,
+            ("real", "pos"),
+            "closed",
+            closed=normal.dist,
+            dist=lambda p, q, **kw: RiemannianManifold.dist(normal, p, q, **kw),
+        ),
+        StressCase("Gamma", ig.Gamma(), ("pos", "pos"), "exp"),
+        StressCase("Beta", ig.Beta(), ("pos", "pos"), "exp"),
+        StressCase("Dirichlet(3)", ig.Dirichlet(3), ("pos",) * 3, "exp"),
+        StressCase(
+            "half-plane MetricManifold",
+            half,
+            ("real", "pos"),
+            "closed",
+            closed=lambda p, q: halfplane_dist(p[..., 0], p[..., 1], q[..., 0], q[..., 1]),
+        ),
+        StressCase(
+            "ParametricFamily (normal log-density)",
+            log_density,
+            ("real", "pos"),
+            "closed",
+            closed=normal.dist,
+        ),
+    ]
+    if include_mvn:
+        for d in (2, 3):
+            M, pack, kinds = _mvn_points(d)
+            out.append(StressCase(f"MVN({d})", M, kinds, "exp", pack=pack, location_power=0.5))
+    return out
+
+
+def sample_pairs(case: StressCase, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` pairs: the positive coordinates of ``p`` log-uniform over ``SCALES``, those
+    of ``q`` moved by a log-uniform separation ``s`` (``SEPARATIONS``) along a random
+    direction in log-coordinates; real coordinates (locations) at ``± m^k 10^U(−3, 3)``
+    and moved by ``m^k sinh(s uᵢ)``, ``m`` the smallest positive coordinate (``k = 1``
+    for a scale σ, ``½`` for a variance); angles (MVN eigenvectors) uniform, turned
+    by ``s uᵢ``. Pairs whose closed-form distance exceeds ``MAX_DIST`` are redrawn."""
+    k = len(case.kinds)
+    P, Q = [], []
+    while len(P) < n:
+        scale = 10.0 ** rng.uniform(*SCALES, size=k)
+        direction = rng.standard_normal(k)
+        direction /= np.linalg.norm(direction)
+        sep = 10.0 ** rng.uniform(*SEPARATIONS)
+        p = np.empty(k)
+        q = np.empty(k)
+        ref_scale = scale[[i for i, t in enumerate(case.kinds) if t == "pos"]].min()
+        for i, t in enumerate(case.kinds):
+            if t == "pos":
+                p[i] = scale[i]
+                q[i] = np.clip(scale[i] * np.exp(sep * direction[i]), 1e-6, 1e6)
+            elif t == "angle":
+                p[i] = rng.uniform(0, np.pi)
+                q[i] = p[i] + sep * direction[i]
+            else:  # real: locations and offsets in units of the smallest positive scale
+                unit = ref_scale**case.location_power
+                p[i] = rng.choice([-1, 1]) * unit * 10.0 ** rng.uniform(-3, 3)
+                q[i] = p[i] + unit * np.sinh(sep * direction[i])
+        if case.pack is not None:
+            p, q = case.pack(p), case.pack(q)
+        if case.closed is not None and not case.closed(p, q) <= MAX_DIST:
+            continue
+        P.append(p)
+        Q.append(q)
+    return np.array(P), np.array(Q)
+
+
+def _error(case: StressCase, p, q, d, v=None):
+    M = case.manifold
+    if case.reference == "closed":
+        ref = float(case.closed(p, q))
+        return abs(d - ref) / max(ref, 1e-300)
+    if v is None:
+        v = M.log(p, q)
+    x1 = case.exp_check(p, v) if case.exp_check else M.exp(p, v)
+    r = x1 - q
+    return float(np.sqrt(max(r @ M.metric(q) @ r, 0.0))) / max(d, 1e-300)
+
+
+def run_case(case: StressCase, n: int, rng, max_time: float = 2.0) -> StressResult:
+    """Solve ``n`` pairs one call each with ``max_time``; see the module docstring."""
+    P, Q = sample_pairs(case, n, rng)
+    res = StressResult(case.name, n)
+    dist = case.dist or case.manifold.dist
+    for p, q in zip(P, Q):
+        t0 = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                if case.reference == "exp":
+                    v = case.manifold.log(p, q, max_time=max_time)
+                    d = float(case.manifold.norm(p, v))
+                else:
+                    v = None
+                    d = float(dist(p, q, max_time=max_time))
+            elapsed = time.perf_counter() - t0
+            ok = np.isfinite(d)
+        except (ig.ConvergenceError, OverflowError, ValueError) as exc:
+            elapsed = time.perf_counter() - t0
+            ok = False
+            res.errors.append((p, q, f"{type(exc).__name__}: {str(exc)[:160]}"))
+        res.worst_time = max(res.worst_time, elapsed)
+        if elapsed > max_time + 0.5:
+            res.slow += 1
+        if not ok:
+            if elapsed <= max_time + 0.5:
+                res.failed_fast += 1
+            continue
+        res.solved += 1
+        res.max_dist = max(res.max_dist, d)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                err = _error(case, p, q, d, v)
+        except (ValueError, OverflowError) as exc:  # the reference itself failed
+            err = np.nan
+            res.errors.append((p, q, f"reference failed: {str(exc)[:120]}"))
+        if np.isfinite(err) and err > res.worst_err:
+            res.worst_err, res.worst_pair = err, (p, q, d)
+    return res
