@@ -671,8 +671,6 @@ def _solve_lowrank(Cs, A, R, N):
     return delta.reshape(B, n * d)
 
 
-def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor):
-
 def _certify(manifold, P, Q, Y, N, scale, tol, tail_factor, by_speed=True):
     """The tail and integrated-defect certificates of the module docstring."""
     _, _, _, C, E0, E1, S = _operators(N)

@@ -33,6 +33,7 @@ EXPECTED = {
     "gamma_clustering": (
         ["gamma_clustering.png"],
         ["geodesic k-means", "agreement with the generating kinds"],
+    ),
     "solvers_comparison": (
         ["solvers_comparison.png"],
         ["trust-region", "lbfgs", "adam", "momentum", "solvers agree to"],
