@@ -159,7 +159,7 @@ class MinibatchSolver(RiemannianSolver):
                 y = np.asarray(self.manifold.check_point(update(x, t * v), "x"), dtype=float)
                 if y.shape == x.shape:
                     return y, t, t < 1.0
-            except ValueError:
+            except (ValueError, OverflowError):  # off the domain, or beyond float64
                 pass
             t *= 0.5
         return None, 0.0, True

@@ -211,7 +211,7 @@ class RiemannianGradientDescent:
                     # the same test as belongs() for one point, without its batch set-up
                     x_new = np.asarray(check_point(update(x, -t * d), "x"), dtype=float)
                     inside = x_new.shape == x.shape
-                except ValueError:
+                except (ValueError, OverflowError):  # off the domain, or beyond float64
                     inside = False
                 if inside:
                     try:

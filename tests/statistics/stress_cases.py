@@ -206,7 +206,7 @@ def _error(case: StressCase, p, q, d, v=None):
         v = M.log(p, q)
     x1 = case.exp_check(p, v) if case.exp_check else M.exp(p, v)
     r = x1 - q
-    return float(np.sqrt(max(r @ M.metric(q) @ r, 0.0))) / max(d, 1e-300)
+    return float(M.norm(q, r)) / max(d, 1e-300)
 
 
 def run_case(case: StressCase, n: int, rng, max_time: float = 2.0) -> StressResult:

@@ -129,7 +129,7 @@ def halfplane_log(x1, y1, x2, y2):
     finite = np.isfinite(r)
     rs = np.where(finite, r, 1.0)
     hy = np.hypot(1.0, rs)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         c = np.where(finite, np.sqrt(y1) / hy / np.sqrt(y2), y1 / h)
         hs = np.where(h > 0, h, 1.0)
         a = np.where(h > 0, dx / hs * c, 0.0)
