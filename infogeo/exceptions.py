@@ -52,7 +52,6 @@ class ConvergenceError(RuntimeError):
         self.timed_out = timed_out
 
 
-
 class DivergenceError(ConvergenceError):
     """An optimization run diverged (NaN/inf or overflowing values, gradients or metrics).
 

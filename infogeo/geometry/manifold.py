@@ -745,6 +745,7 @@ class RiemannianManifold:
 
         return chart_hessian_map(self, p, egrad)
 
+
 def _make_dask_aware(cls) -> None:
     """Let ``cls``'s own batched pointwise methods take Dask arrays (chunk by chunk)."""
     for name, out_dims in _DASK_METHODS:
