@@ -17,6 +17,7 @@ Only one chunk (per thread or worker) is in memory at once, whatever the data si
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
@@ -42,6 +43,11 @@ class Chunks:
         ``None`` when ``X`` yields the pairs.
     chunk_size
         Rows per chunk for numpy / memory-mapped ``X`` (default 100,000).
+    max_in_flight
+        On Dask, how many chunks one ``dask.compute`` call runs at once (default
+        ``2 ×`` the CPU count): a pass is computed in such groups, so that at most that
+        many chunks are in memory however many the data have (one compute of every
+        chunk lets the scheduler generate far more chunks than it has consumed).
 
     Attributes
     ----------
@@ -58,9 +64,14 @@ class Chunks:
         If ``X`` and ``y`` disagree in length, or ``y`` is missing or superfluous.
     """
 
-    def __init__(self, X, y=None, *, chunk_size: int = 100_000):
+    def __init__(self, X, y=None, *, chunk_size: int = 100_000, max_in_flight: int | None = None):
         self.passes = 0
         self._chunk_size = check_positive_int(chunk_size, "chunk_size")
+        self._in_flight = (
+            2 * (os.cpu_count() or 1)
+            if max_in_flight is None
+            else check_positive_int(max_in_flight, "max_in_flight")
+        )
         if is_dask_array(X) or is_dask_array(y):
             self._init_dask(X, y)
         elif isinstance(X, np.ndarray):
@@ -139,9 +150,9 @@ class Chunks:
     def map(self, fn: Callable, *args) -> list:
         """One pass: ``[fn(X_c, y_c, *args) for every chunk]``.
 
-        On Dask the chunks run as parallel tasks of one ``dask.compute`` (on the
-        active distributed client if there is one); ``fn`` and ``args`` must then be
-        picklable (module-level functions, plain arrays).
+        On Dask the chunks run as parallel tasks, ``max_in_flight`` per ``dask.compute``
+        (on the active distributed client if there is one); ``fn`` and ``args`` must
+        then be picklable (module-level functions, plain arrays).
         """
         self.passes += 1
         if self.kind == "dask":
@@ -151,7 +162,10 @@ class Chunks:
                 dask.delayed(fn, pure=True)(xb, yb, *args)
                 for xb, yb in zip(self._xblocks, self._yblocks)
             ]
-            return list(dask.compute(*tasks))
+            out = []
+            for start in range(0, len(tasks), self._in_flight):
+                out.extend(dask.compute(*tasks[start : start + self._in_flight]))
+            return out
         results = [fn(np.asarray(Xc), np.asarray(yc), *args) for Xc, yc in self._pairs()]
         if not results:
             raise ValueError("the data source yielded no chunks")
