@@ -157,17 +157,30 @@ class _CanonicalGLM(PredictiveModel):
     def subset(self, index):
         out = super().subset(index)
         out.__dict__.pop("_XT", None)
+        out._z_key = None
         return out
 
     def _check_support(self) -> None:
         self._check_targets(self.y)
+
+    _z_key: bytes | None = None
+
+    def _linear(self, w):
+        """``z = Xw``, kept for the last plain ``w``: nll, gradient and metric at one
+        point (one pass of a chunked model) share it; autograd traces go straight."""
+        if isinstance(w, anp.numpy_boxes.ArrayBox) or np.ndim(w) != 1:
+            return anp.dot(self.X, w)
+        key = np.asarray(w, dtype=float).tobytes()
+        if key != self._z_key:
+            self._z_key, self._z = key, self.X @ w
+        return self._z
 
     # --- the model -----------------------------------------------------------
     def _predict(self, w, X):
         return self._mean(anp.dot(X, w))
 
     def _nll(self, w):
-        z = anp.dot(self.X, w)
+        z = self._linear(w)
         value = anp.mean(self._cumulant(z) - self.y * z) / self._scale + self._nll_constant()
         if self.l2:
             value = value + 0.5 * anp.dot(self._l2_diag * w, w)
@@ -179,7 +192,7 @@ class _CanonicalGLM(PredictiveModel):
     def nll_grad(self, w) -> np.ndarray:
         """``∇nll = Xᵀ(μ(Xw) − y) / (n·scale) + l2·w`` (no ``l2`` on the intercept)."""
         w = self._weights(w)
-        z = self.X @ w
+        z = self._linear(w)
         mu = np.asarray(self._mean(z))
         self._check_finite(mu, "the fitted means μ(Xw)", w)
         g = self._xt_dot(mu - self.y) / (self.n_samples * self._scale)
@@ -209,7 +222,7 @@ class _CanonicalGLM(PredictiveModel):
         return G
 
     def _metric_single(self, w):
-        s = np.asarray(self._variance(self.X @ w)) / self._scale
+        s = np.asarray(self._variance(self._linear(w))) / self._scale
         self._check_finite(s, "the GLM weights s(Xw)", w, "metric")
         G = _weighted_gram(self.X, s) / self.n_samples
         if self.l2:
@@ -281,7 +294,7 @@ class LogisticRegression(_CanonicalGLM):
         """Whether ``w`` classifies every training example correctly with a margin,
         ``(2yᵢ − 1) xᵢ·w > 0`` for all i (then the data are perfectly separable)."""
         w = self._weights(w)
-        return bool(np.all((2.0 * self.y - 1.0) * (self.X @ w) > 0))
+        return bool(np.all((2.0 * self.y - 1.0) * self._linear(w) > 0))
 
     def riemannian_gradient(self, w, egrad, damping: float = 0.0, solver=None):
         _refuse_separated(self, w, egrad, damping)
