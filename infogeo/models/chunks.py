@@ -112,6 +112,7 @@ class Chunks:
         self._yblocks = y.to_delayed(optimize_graph=False).ravel()
         self.n_samples = int(X.shape[0])
         self.n_chunks = len(self._xblocks)
+        self._held = None  # the first chunk, once read by first()
 
     def _init_array(self, X, y) -> None:
         if y is None:
@@ -158,10 +159,10 @@ class Chunks:
         if self.kind == "dask":
             import dask
 
-            tasks = [
-                dask.delayed(fn, pure=True)(xb, yb, *args)
-                for xb, yb in zip(self._xblocks, self._yblocks)
-            ]
+            blocks = list(zip(self._xblocks, self._yblocks))
+            if self._held is not None:  # the first chunk is in memory already
+                blocks[0], self._held = self._held, None
+            tasks = [dask.delayed(fn, pure=True)(xb, yb, *args) for xb, yb in blocks]
             out = []
             for start in range(0, len(tasks), self._in_flight):
                 out.extend(dask.compute(*tasks[start : start + self._in_flight]))
@@ -176,7 +177,12 @@ class Chunks:
         if self.kind == "dask":
             import dask
 
-            return tuple(np.asarray(a) for a in dask.compute(self._xblocks[0], self._yblocks[0]))
+            if self._held is None:
+                X0, y0 = dask.compute(self._xblocks[0], self._yblocks[0])
+                # kept until the next pass uses it, so that building a model on the
+                # first chunk costs no extra read of it
+                self._held = (np.asarray(X0), np.asarray(y0))
+            return self._held
         for Xc, yc in self._pairs():
             return np.asarray(Xc), np.asarray(yc)
         raise ValueError("the data source yielded no chunks")
