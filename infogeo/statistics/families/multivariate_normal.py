@@ -58,6 +58,10 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         :meth:`geodesic` call (default 5.0), shared by the pairs of a batch.
     """
 
+    #: Sufficient statistic with raw second moments: ig.fit certifies its estimate on
+    #: the data (see :mod:`infogeo.optim.fit_sufficient`).
+    _statistic_cancels = True
+
     max_time: float = 5.0
 
     def __init__(self, d: int):
