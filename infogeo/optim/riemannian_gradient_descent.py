@@ -395,17 +395,20 @@ class RiemannianGradientDescent:
     def _advance(self, objective, step, damping, nit):
         """Gradient and direction at an accepted step's point, or the :class:`Stop` of a
         run that broke there (the caller then keeps the previous iterate)."""
-        where = f"step {nit} (t = {step.t:.3g}) to x = {step.x}"
+
+        def where() -> str:  # formatted only when a run breaks (x may be long)
+            return f"step {nit} (t = {step.t:.3g}) to x = {step.x}"
+
         try:
             g = objective.gradient(step.x) if step.egrad is None else step.egrad
         except NonFiniteError as exc:
-            return diverged(f"{exc.what} not finite after {where}; x is the last finite iterate")
+            return diverged(f"{exc.what} not finite after {where()}; x is the last finite iterate")
         out = self._direction(step.x, g, damping)
         if isinstance(out, Stop):
             return Stop(
                 out.success,
                 out.status,
-                f"{out.message}, reached by {where}; x is the iterate before it"
+                f"{out.message}, reached by {where()}; x is the iterate before it"
                 + (
                     " (if that step was long, it may have run off to where the model "
                     "saturates: shorten the steps rather than damp the metric)"
