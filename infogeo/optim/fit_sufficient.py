@@ -29,8 +29,10 @@ def fit_sufficient(family, data, gtol: float = 1e-10) -> OptimizeResult | None:
     """The MLE of an exponential family from ``t̄``, as an :class:`OptimizeResult`.
 
     Returns ``None`` when ``t̄`` lies on the boundary of the expectation domain (no
-    MLE in the open family, e.g. all observations equal), so that the caller can fall
-    back to the iterative path and its diagnostics. ``fun`` is the mean negative
+    MLE in the open family, e.g. all observations equal), or when ``∇²ψ`` at the
+    estimate is not finite and positive definite in float64 (data at scales such as
+    1e±300), so that the caller can fall back to the iterative path and its
+    diagnostics. ``fun`` is the mean negative
     log-likelihood ``ψ(ϑ̂) − ⟨ϑ̂, t̄⟩ − mean log h``, ``jac = Jᵀ(η(θ̂) − t̄)`` its
     Euclidean gradient (``J = ∂ϑ/∂θ``), ``grad_norm`` the Fisher norm of that gradient,
     ``nit = 0`` (no descent iterations), and ``history`` holds the single final entry.
@@ -49,9 +51,13 @@ def fit_sufficient(family, data, gtol: float = 1e-10) -> OptimizeResult | None:
         grad_norm = float(family.norm(theta, family.riemannian_gradient(theta, jac)))
     else:
         r = family._to_expectation(theta) - tbar  # ∇_ϑ L; zero up to rounding
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            hess = np.asarray(family._natural_hessian(nat), dtype=float)  # checked below
+        if not np.all(np.isfinite(hess)) or not np.all(np.linalg.eigvalsh(hess) > 0):
+            return None  # ∇²ψ overflows or underflows here: the iterative path says so
         jac = family.natural_vjp(theta, r)  # Jᵀ r, one reverse pass
         # ‖jac‖ in the Fisher metric G = Jᵀ ∇²ψ J is √(rᵀ (∇²ψ)⁻¹ r)
-        grad_norm = float(np.sqrt(max(r @ np.linalg.solve(family._natural_hessian(nat), r), 0.0)))
+        grad_norm = float(np.sqrt(max(r @ np.linalg.solve(hess, r), 0.0)))
     certified = bool(np.isfinite(fun) and np.isfinite(grad_norm) and grad_norm <= gtol)
     history = History()
     history.append(

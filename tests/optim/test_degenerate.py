@@ -138,3 +138,12 @@ def test_reparametrized_families_are_checked_as_their_base():
     assert res.success and res.on_boundary
     np.testing.assert_array_equal(res.x, [0.0])
     np.testing.assert_allclose(res.jac, [1.0])
+
+
+def test_extreme_scales_leave_the_sufficient_statistic_path_honestly():
+    """At 1e±300 the Fisher metric under- or overflows: fit answers through the
+    iterative path (the exact MLE) or says what overflowed, never a raw LinAlgError."""
+    res = ig.fit(ig.Exponential(), [1e-300, 1e-300])
+    assert res.success and res.x[0] == pytest.approx(1e300)
+    with pytest.raises(ValueError, match="diverged|overflow"):
+        ig.fit(ig.Gamma(), [1e300, 2e300, 3e300])
