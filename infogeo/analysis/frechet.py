@@ -19,6 +19,7 @@ from ..exceptions import ConvergenceError
 from ..optim.result import OptimizeResult
 from ._kernels import log_function
 from ._points import check_points, check_tolerance, check_weights, starting_point
+from ._result import iteration_result
 
 __all__ = ["frechet_mean", "karcher_state"]
 
@@ -165,18 +166,7 @@ def _descend(manifold, P, w, x, gtol, max_iter, max_time) -> OptimizeResult:
         hist["grad_norm"].append(gn)
         hist["step_size"].append(t)
         t = t_next
-    return OptimizeResult(
-        x=x,
-        fun=f,
-        grad_norm=gn,
-        nit=nit,
-        nfev=nfev,
-        success=status == 0,
-        status=status,
-        message=message,
-        history={k: np.asarray(v, dtype=float) for k, v in hist.items()},
-        wall_time=time.perf_counter() - start,
-    )
+    return iteration_result(x, f, gn, nit, nfev, status, message, hist, start)
 
 
 def _secant_step(manifold, x, g, g_new, t) -> float:

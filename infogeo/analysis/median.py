@@ -9,6 +9,7 @@ import numpy as np
 from ..optim.result import OptimizeResult
 from ._kernels import log_function
 from ._points import check_points, check_tolerance, check_weights, starting_point
+from ._result import iteration_result
 
 __all__ = ["geometric_median"]
 
@@ -104,15 +105,4 @@ def geometric_median(
             message = "the iterate stopped moving (residual at rounding level)"
             break
         x = x_new
-    return OptimizeResult(
-        x=x,
-        fun=f,
-        grad_norm=residual,
-        nit=nit,
-        nfev=nfev,
-        success=status == 0,
-        status=status,
-        message=message,
-        history={k: np.asarray(v, dtype=float) for k, v in hist.items()},
-        wall_time=time.perf_counter() - start,
-    )
+    return iteration_result(x, f, residual, nit, nfev, status, message, hist, start)
