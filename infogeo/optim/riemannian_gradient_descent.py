@@ -9,13 +9,11 @@ manifold, where ``G`` is the Fisher information.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
 
-from .._validation import as_points
-from ..exceptions import DivergenceError
+from .loop import IterativeSolver, Outcome, SolverState, StopRun, build_result
 from .objective import Objective
 from .options import (
     DEFAULTS,
@@ -24,23 +22,14 @@ from .options import (
     check_option_names,
     resolve_step_length,
 )
-from .result import History, OptimizeResult
 from .safeguards import (
-    FloorWatch,
     NonFiniteError,
-    RisingObjective,
     gradient_floor,
     metric_overflow,
 )
 from .step_size import Step, StepContext
 from .stopping import (
-    CALLBACK,
-    DIVERGED,
-    MAX_ITER,
-    MAX_TIME,
-    NO_DECREASE,
     SINGULAR_METRIC,
-    IterationState,
     Stop,
     diverged,
     rounding_floor,
@@ -50,11 +39,10 @@ from .stopping import (
 __all__ = ["RiemannianGradientDescent"]
 
 _MAX_HALVINGS = 60
-_RUNNING = Stop(False, -1, "running")
 _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))
 
 
-class RiemannianGradientDescent:
+class RiemannianGradientDescent(IterativeSolver):
     """Minimize a function on a Riemannian manifold by gradient descent.
 
     ``x_{k+1} = R_{x_k}(−t_k d_k)``, ``d_k = (G(x_k) + λ_k I)⁻¹ ∇f(x_k)``.
@@ -228,7 +216,7 @@ class RiemannianGradientDescent:
 
         return trial
 
-    def _start(self, objective, x, start_name, damping):
+    def _start_values(self, objective, x, start_name, damping):
         """Value, gradient and direction at the start, with errors naming the start."""
         try:
             f = objective.value(x)
@@ -245,152 +233,65 @@ class RiemannianGradientDescent:
             raise ValueError(f"at the start point {start_name}: {out.message}")
         return f, g, *out
 
-    # ------------------------------------------------------------------ loop
-    def minimize(self, fun=None, x0=None, grad=None) -> OptimizeResult:
-        """Run from ``x0``; ``grad`` is the Euclidean gradient (autograd if None).
-
-        Returns
-        -------
-        OptimizeResult
-
-        Raises
-        ------
-        DivergenceError
-            Only with ``raise_on_divergence=True``, when the run diverged.
-        """
-        return self._minimize(fun, x0, grad, "x0")
-
-    def _minimize(self, fun, x0, grad, start_name: str) -> OptimizeResult:
-        if fun is None:
-            raise TypeError("minimize() needs fun (the function to minimize)")
-        if x0 is None:
-            raise TypeError("minimize() needs a start point x0")
-        with np.errstate(all="ignore"):  # overflow is detected and reported, not warned
-            res = self._run(fun, x0, grad, start_name)
-        if self.raise_on_divergence and res.status == DIVERGED:
-            raise DivergenceError(res.message, result=res)
-        return res
-
-    def _run(self, fun, x0, grad, start_name) -> OptimizeResult:
-        start = time.perf_counter()
-        dim = self.manifold.dim
-        x = as_points(x0, dim, start_name)
-        if x.shape != (dim,):
-            raise ValueError(
-                f"{start_name} must be one point of shape ({dim},), got shape {x.shape}"
-            )
-        x = np.asarray(self.manifold.check_point(x, start_name), dtype=float).copy()
-        objective = Objective(fun, grad, dim)
+    # ------------------------------------------------------------------ parts
+    def _initial_state(self, objective, x, start_name) -> SolverState:
         rule = self.step_rule.fresh()
-        self.stopping.reset()
         lam = rule.damping
-        f, g, d, slope = self._start(objective, x, start_name, lam)
-        history = History()
-        history.append(
-            fun=f,
-            grad_norm=np.sqrt(slope),
-            step_size=0.0,
-            shortened=False,
-            damping=lam,
-            accepted=True,
+        f, g, d, slope = self._start_values(objective, x, start_name, lam)
+        memory = {"rule": rule, "slope": slope}
+        return SolverState(x, f, g, d, np.sqrt(slope), damping=lam, memory=memory)
+
+    def _step(self, objective, state: SolverState) -> Outcome:
+        """One iteration: the step rule along ``−d``, then the gradient and direction at
+        the accepted point (or, after a rejected Levenberg–Marquardt step, a new
+        direction for the raised ``λ``)."""
+        rule = state.memory["rule"]
+        x, d = state.x, state.rgrad
+        ctx = StepContext(
+            x,
+            state.fun,
+            state.egrad,
+            d,
+            state.memory["slope"],
+            state.damping,
+            self._make_trial(objective, x, d),
+            objective.gradient,
         )
-        nit = 0
-        failed_x = None
-        rising = RisingObjective(f)
-        floor_watch = FloorWatch()
-        state = IterationState(0, f, None, np.sqrt(slope), None, True, 0.0)
-        stop = self.stopping(state)
-        bar = _progress_bar(self.options["max_iter"]) if self.progress else None
-        try:
-            while stop is None:
-                ctx = StepContext(
-                    x, f, g, d, slope, lam, self._make_trial(objective, x, d), objective.gradient
-                )
-                nit += 1
-                try:
-                    step: Step = rule(ctx)
-                except NonFiniteError as exc:
-                    failed_x = exc.x
-                    stop = diverged(f"in iteration {nit}, {exc}; x is the last finite iterate")
-                    break
-                f_prev = f
-                accepted = step.accepted
-                if step.failure is not None:
-                    stop = self._floor_stop(objective, x, f, g, lam, np.sqrt(slope)) or Stop(
-                        False, NO_DECREASE, step.failure
-                    )
-                elif accepted and np.array_equal(step.x, x):
-                    accepted = False
-                    stop = self._floor_stop(objective, x, f, g, lam, np.sqrt(slope)) or Stop(
-                        False,
-                        NO_DECREASE,
-                        f"the step no longer changes x (t = {step.t:.3g}) before convergence"
-                        + (
-                            "; it was shortened to keep x in the domain and fun finite "
-                            "(NaN or +inf beyond)"
-                            if step.shortened
-                            else ""
-                        ),
-                    )
-                elif accepted:
-                    moved = self._advance(objective, step, rule.damping, nit)
-                    if isinstance(moved, Stop):
-                        stop, accepted, failed_x = moved, False, step.x
-                    else:
-                        x, f, g, d, slope = moved
-                        lam = rule.damping
-                        reason = rising.update(f_prev, f)
-                        if reason is not None:
-                            stop = diverged(reason)
-                if not accepted and stop is None and rule.damping != lam:
-                    lam = rule.damping  # Levenberg-Marquardt raised λ: new direction
-                    out = self._direction(x, g, lam)
-                    if isinstance(out, Stop):
-                        stop = out
-                    else:
-                        d, slope = out
-                grad_norm = np.sqrt(slope)
-                step_length = step.t * grad_norm if accepted else 0.0
-                history.append(
-                    fun=f,
-                    grad_norm=grad_norm,
-                    step_size=step.t if accepted else 0.0,
-                    shortened=step.shortened,
-                    damping=lam,
-                    accepted=accepted,
-                )
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(fun=f"{f:.6g}", grad_norm=f"{grad_norm:.3g}")
-                if stop is not None:
-                    break
-                state = IterationState(
-                    nit, f, f_prev, grad_norm, step_length, accepted, time.perf_counter() - start
-                )
-                stop = self.stopping(state)
-                if (stop is None and floor_watch.due(grad_norm)) or (
-                    stop is not None and stop.status in (MAX_ITER, MAX_TIME)
-                ):
-                    stop = self._floor_stop(objective, x, f, g, lam, grad_norm) or stop
-                if self.callback is not None:
-                    partial = self._result(
-                        x, f, g, grad_norm, nit, objective, history, start, _RUNNING
-                    )
-                    try:
-                        wants_stop = self.callback(partial) is True
-                    except StopIteration:
-                        wants_stop = True
-                    if wants_stop and stop is None:
-                        stop = Stop(False, CALLBACK, "stopped by the callback")
-        finally:
-            if bar is not None:
-                bar.total = bar.n  # the run is over: show the bar complete
-                bar.refresh()
-                bar.close()
-        res = self._result(x, f, g, np.sqrt(slope), nit, objective, history, start, stop)
-        if failed_x is not None:
-            res["failed_x"] = np.array(failed_x, dtype=float)
-        return res
+        step: Step = rule(ctx)
+        if step.failure is not None:
+            return Outcome(step.t, 0.0, step.accepted, step.shortened, step.failure)
+        if step.accepted and np.array_equal(step.x, x):
+            return Outcome(
+                step.t,
+                0.0,
+                False,
+                step.shortened,
+                f"the step no longer changes x (t = {step.t:.3g}) before convergence"
+                + (
+                    "; it was shortened to keep x in the domain and fun finite (NaN or +inf beyond)"
+                    if step.shortened
+                    else ""
+                ),
+            )
+        if step.accepted:
+            moved = self._advance(objective, step, rule.damping, state.nit)
+            if isinstance(moved, Stop):
+                raise StopRun(moved, step.x, Outcome(step.t, 0.0, False, step.shortened))
+            state.fun_prev = state.fun
+            state.x, state.fun, state.egrad, state.rgrad, slope = moved
+            state.memory["slope"] = slope
+            state.grad_norm = np.sqrt(slope)
+            state.damping = rule.damping
+            return Outcome(step.t, step.t * state.grad_norm, True, step.shortened)
+        if rule.damping != state.damping:
+            state.damping = rule.damping  # Levenberg-Marquardt raised λ: new direction
+            out = self._direction(x, state.egrad, state.damping)
+            if isinstance(out, Stop):
+                raise StopRun(out, None, Outcome(step.t, 0.0, False, step.shortened))
+            state.rgrad, slope = out
+            state.memory["slope"] = slope
+            state.grad_norm = np.sqrt(slope)
+        return Outcome(step.t, 0.0, False, step.shortened)
 
     def _advance(self, objective, step, damping, nit):
         """Gradient and direction at an accepted step's point, or the :class:`Stop` of a
@@ -430,22 +331,8 @@ class RiemannianGradientDescent:
             return rounding_floor(grad_norm, floor, self.options["gtol"])
         return None
 
-    @staticmethod
-    def _result(x, f, g, grad_norm, nit, objective, history, start, stop) -> OptimizeResult:
-        return OptimizeResult(
-            x=x.copy(),
-            fun=float(f),
-            jac=g.copy(),
-            grad_norm=float(grad_norm),
-            nit=nit,
-            nfev=objective.nfev,
-            njev=objective.njev,
-            success=stop.success,
-            status=stop.status,
-            message=stop.message,
-            history=history.as_arrays(),
-            wall_time=time.perf_counter() - start,
-        )
+    #: ``_result(x, f, g, grad_norm, nit, objective, history, start, stop)``
+    _result = staticmethod(build_result)
 
 
 def _require_tqdm():
@@ -456,9 +343,3 @@ def _require_tqdm():
             "progress=True needs the optional dependency tqdm: pip install 'infogeo[progress]' "
             "(or pip install tqdm)"
         ) from exc
-
-
-def _progress_bar(total):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="minimize", unit="it")

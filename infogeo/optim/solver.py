@@ -1,51 +1,39 @@
-"""The loop shared by the Riemannian solvers (CG, L-BFGS, trust region, momentum, Adam).
+"""The solvers' common parts: :class:`RiemannianSolver` (CG, L-BFGS, trust region,
+momentum, Adam) and :class:`Problem` (the objective on the manifold as they use it).
 
 A solver is a subclass of :class:`RiemannianSolver` that supplies two parts:
 
 * ``_start(problem, state)``: solver memory at the start point;
 * ``_step(problem, state) -> Outcome``: one iteration, updating ``state`` in place.
 
-Everything else is shared, as in Manopt.jl's plans/solvers and pymanopt's optimizers:
-option checking, the stopping criteria of :mod:`~infogeo.optim.stopping` (``gtol``,
-``ftol``, ``max_iter``, ``max_time``, ``min_step``, ``stopping``), the step-size rules of
-:mod:`~infogeo.optim.step_size`, the per-iteration :class:`~infogeo.optim.result.History`,
-the callback, the progress bar and the :class:`~infogeo.OptimizeResult`. The geometry
-comes from the manifold interface only (``riemannian_gradient``, ``inner`` / ``metric``,
-``retract`` / ``exp``, ``vector_transport``), so on a statistical manifold (Fisher metric)
-every solver is its natural-gradient version.
+The run itself — start checks, the stopping criteria of :mod:`~infogeo.optim.stopping`
+(``gtol``, ``ftol``, ``max_iter``, ``max_time``, ``min_step``, ``stopping``), the
+per-iteration :class:`~infogeo.optim.result.History`, the callback, the progress bar and
+the :class:`~infogeo.OptimizeResult` — is the skeleton of :mod:`infogeo.optim.loop`,
+the same one gradient descent runs on (as in Manopt.jl's plans/solvers and pymanopt's
+optimizers). The geometry comes from the manifold interface only
+(``riemannian_gradient``, ``inner`` / ``metric``, ``retract`` / ``exp``,
+``vector_transport``), so on a statistical manifold (Fisher metric) every solver is its
+natural-gradient version.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
-from .._validation import as_points
 from ..geometry.euclidean import Euclidean
 from ..geometry.manifold import RiemannianManifold
+from .loop import IterativeSolver, Outcome, SolverState, StopRun
 from .objective import Objective
 from .options import DEFAULTS, build_step_rule, check_option_names
-from .result import History, OptimizeResult
-from .riemannian_gradient_descent import (
-    RiemannianGradientDescent,
-    _progress_bar,
-)
-from .safeguards import FloorWatch, NonFiniteError, RisingObjective
+from .riemannian_gradient_descent import RiemannianGradientDescent
+from .safeguards import NonFiniteError
 from .step_size import StepContext, StepRule, StrongWolfe
-from .stopping import (
-    CALLBACK,
-    MAX_ITER,
-    MAX_TIME,
-    NO_DECREASE,
-    IterationState,
-    Stop,
-    diverged,
-)
+from .stopping import Stop
 
-__all__ = ["Outcome", "Problem", "RiemannianSolver", "SolverState"]
+__all__ = ["Outcome", "Problem", "RiemannianSolver", "SolverState", "StopRun"]
 
 #: options every solver understands (the others of DEFAULTS belong to gradient descent)
 COMMON = (
@@ -61,43 +49,6 @@ COMMON = (
     "progress",
     "raise_on_divergence",
 )
-
-
-class StopRun(Exception):
-    """Raised inside an iteration to end the run with ``stop`` (e.g. a singular metric
-    or a diverged iterate met while computing a gradient)."""
-
-    def __init__(self, stop: Stop):
-        super().__init__(stop.message)
-        self.stop = stop
-
-
-@dataclass
-class SolverState:
-    """The iterate and what the solvers keep about it: ``x``, ``fun``, the Euclidean
-    gradient ``egrad``, the Riemannian gradient ``rgrad`` and its norm; ``memory``
-    holds solver-specific data (search direction, L-BFGS pairs, radius, moments)."""
-
-    x: np.ndarray
-    fun: float
-    egrad: np.ndarray
-    rgrad: np.ndarray
-    grad_norm: float
-    fun_prev: float | None = None
-    memory: dict = field(default_factory=dict)
-
-
-@dataclass
-class Outcome:
-    """What one iteration did: the step multiplier ``t``, its Riemannian length,
-    whether it was accepted / shortened to stay in the domain, and a failure reason
-    that ends the run with ``success=False``."""
-
-    t: float
-    step_length: float
-    accepted: bool = True
-    shortened: bool = False
-    failure: str | None = None
 
 
 class Problem:
@@ -237,7 +188,7 @@ class Problem:
         return x_new, f_new
 
 
-class RiemannianSolver:
+class RiemannianSolver(IterativeSolver):
     """Base class: options, the iteration loop and the result; see the module doc.
 
     Parameters
@@ -251,8 +202,6 @@ class RiemannianSolver:
         (as for :class:`~infogeo.RiemannianGradientDescent`) and the solver's own.
     """
 
-    #: name used by ``minimize(method=...)``
-    method: ClassVar[str] = ""
     #: the solver's own options and their defaults
     solver_defaults: ClassVar[dict] = {}
     #: shared options whose default differs for this solver
@@ -296,169 +245,29 @@ class RiemannianSolver:
         return f"{type(self).__name__}({self.manifold!r})"
 
     # ------------------------------------------------------------------ parts
-    def _start(self, problem: Problem, state: SolverState) -> None:
-        """Initialize ``state.memory`` (subclasses)."""
+    def _problem(self, objective) -> Problem:
+        return Problem(self, objective)
 
-    def _step(self, problem: Problem, state: SolverState) -> Outcome:
-        raise NotImplementedError
-
-    def _objective(self, fun, grad, dim) -> Objective:
-        return Objective(fun, grad, dim)
-
-    # ------------------------------------------------------------------ loop
-    def minimize(self, fun=None, x0=None, grad=None) -> OptimizeResult:
-        """Run from ``x0``; ``grad`` is the Euclidean gradient (autograd if None).
-
-        Returns
-        -------
-        OptimizeResult
-
-        Raises
-        ------
-        DivergenceError
-            Only with ``raise_on_divergence=True``, when the run diverged.
-        """
-        # argument checks, errstate and raise_on_divergence as in gradient descent
-        return RiemannianGradientDescent._minimize(self, fun, x0, grad, "x0")
-
-    def _initial_state(self, problem: Problem, x) -> SolverState:
+    def _initial_state(self, problem: Problem, x, start_name: str) -> SolverState:
         try:
             f = problem.objective.value(x)
             if not np.isfinite(f):
-                raise ValueError(f"fun is {f} at the start point x0 = {x}; it must be finite")
+                raise ValueError(
+                    f"fun is {f} at the start point {start_name} = {x}; it must be finite"
+                )
             g, r, gn = problem.gradient(x)
         except NonFiniteError as exc:
-            raise ValueError(f"{exc} (the start point x0); it must be finite") from exc
+            raise ValueError(f"{exc} (the start point {start_name}); it must be finite") from exc
         except StopRun as exc:
-            raise ValueError(f"at the start point x0: {exc.stop.message}") from None
+            raise ValueError(f"at the start point {start_name}: {exc.stop.message}") from None
         return SolverState(x, f, g, r, gn)
 
-    def _run(self, fun, x0, grad, start_name: str = "x0") -> OptimizeResult:
-        start = time.perf_counter()
-        dim = self.manifold.dim
-        x = as_points(x0, dim, "x0")
-        if x.shape != (dim,):
-            raise ValueError(f"x0 must be one point of shape ({dim},), got shape {x.shape}")
-        x = np.asarray(self.manifold.check_point(x, "x0"), dtype=float).copy()
-        objective = self._objective(fun, grad, dim)
-        problem = Problem(self, objective)
-        self._fun, self._grad = fun, grad
-        self.stopping.reset()
-        state = self._initial_state(problem, x)
-        self._start(problem, state)
-        history = History()
-        history.append(
-            fun=state.fun,
-            grad_norm=state.grad_norm,
-            step_size=0.0,
-            shortened=False,
-            damping=0.0,
-            accepted=True,
-        )
-        nit = 0
-        failed_x = None
-        rising = RisingObjective(state.fun)
-        floor_watch = FloorWatch()
-        stop = self.stopping(IterationState(0, state.fun, None, state.grad_norm, None, True, 0.0))
-        bar = _progress_bar(self.options["max_iter"]) if self.progress else None
-        try:
-            while stop is None:
-                f_prev = state.fun
-                nit += 1
-                try:
-                    out = self._step(problem, state)
-                except NonFiniteError as exc:
-                    failed_x = exc.x
-                    out = Outcome(0.0, 0.0, False)
-                    stop = diverged(f"in iteration {nit}, {exc}; x is the last finite iterate")
-                except StopRun as exc:
-                    out = Outcome(0.0, 0.0, False)
-                    stop = exc.stop
-                history.append(
-                    fun=state.fun,
-                    grad_norm=state.grad_norm,
-                    step_size=out.t if out.accepted else 0.0,
-                    shortened=out.shortened,
-                    damping=0.0,
-                    accepted=out.accepted,
-                )
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(fun=f"{state.fun:.6g}", grad_norm=f"{state.grad_norm:.3g}")
-                if stop is not None:
-                    break
-                if out.failure is not None:
-                    stop = self._floor_stop(problem, state) or Stop(False, NO_DECREASE, out.failure)
-                    break
-                if out.accepted:
-                    reason = rising.update(f_prev, state.fun)
-                    if reason is not None:
-                        stop = diverged(reason)
-                        break
-                elapsed = time.perf_counter() - start
-                stop = self.stopping(
-                    IterationState(
-                        nit,
-                        state.fun,
-                        f_prev,
-                        state.grad_norm,
-                        out.step_length,
-                        out.accepted,
-                        elapsed,
-                    )
-                )
-                if (stop is None and floor_watch.due(state.grad_norm)) or (
-                    stop is not None and stop.status in (MAX_ITER, MAX_TIME)
-                ):
-                    stop = self._floor_stop(problem, state) or stop
-                if self.callback is not None:
-                    partial = self._result(state, nit, objective, history, start, None)
-                    try:
-                        wants_stop = self.callback(partial) is True
-                    except StopIteration:
-                        wants_stop = True
-                    if wants_stop and stop is None:
-                        stop = Stop(False, CALLBACK, "stopped by the callback")
-        finally:
-            if bar is not None:
-                bar.total = bar.n
-                bar.refresh()
-                bar.close()
-        res = self._result(state, nit, objective, history, start, stop)
-        if failed_x is not None:
-            res["failed_x"] = np.array(failed_x, dtype=float)
-        return res
+    def _run(self, fun, x0, grad, start_name: str = "x0"):
+        self._fun, self._grad = fun, grad  # for solvers that differentiate fun again
+        return super()._run(fun, x0, grad, start_name)
 
-    def _floor_stop(self, problem: Problem, state: SolverState) -> Stop | None:
-        """Converged at float64's rounding floor of the gradient norm (see
-        :meth:`RiemannianGradientDescent._floor_stop`), else ``None``."""
-        return RiemannianGradientDescent._floor_stop(
-            self,
-            problem.objective,
-            state.x,
-            state.fun,
-            state.egrad,
-            0.0,
-            state.grad_norm,
-        )
-
-    def _result(self, state, nit, objective, history, start, stop) -> OptimizeResult:
-        stop = stop or Stop(False, -1, "running")
-        return OptimizeResult(
-            x=state.x.copy(),
-            fun=float(state.fun),
-            jac=state.egrad.copy(),
-            grad_norm=float(state.grad_norm),
-            nit=nit,
-            nfev=objective.nfev,
-            njev=objective.njev,
-            success=stop.success,
-            status=stop.status,
-            message=stop.message,
-            method=self.method,
-            history=history.as_arrays(),
-            wall_time=time.perf_counter() - start,
-        )
+    #: converged at float64's rounding floor of the gradient norm (gradient descent's)
+    _floor_stop = RiemannianGradientDescent._floor_stop
 
     # ------------------------------------------------------------------ helpers
     def _accept(self, problem: Problem, state: SolverState, x_new, f_new, egrad=None):
