@@ -30,7 +30,9 @@ eigenvector (x* from ``numpy.linalg.eigh``), ``‖x − x*‖∞/‖x*‖∞`` o
 Newton's method on the autograd Hessian for the MLEs, from infogeo trust region
 checked against the other solvers elsewhere).
 
-Run: ``python benchmarks/run.py solvers`` (``--quick``: n = 100 eigenvector and the MLEs).
+Run: ``python benchmarks/run.py solvers`` (``--quick``: n = 100 eigenvector and the MLEs;
+``--cases eig100,eig1000,karcher,mle,logistic``: those problems only, to run the table in
+chunks).
 """
 
 from __future__ import annotations
@@ -404,11 +406,23 @@ def fmt_ratio(a, b, ok_peer):
     return f"{a / b:.2f}"
 
 
-def main(quick: bool = False) -> None:
-    cases = [rayleigh(100)] if quick else [rayleigh(100), rayleigh(1000), karcher()]
-    cases += mle_cases()
-    if not quick:
-        cases.append(logistic())
+#: the problems by short name (``--cases`` picks some, to run the table in chunks)
+BUILDERS = {
+    "eig100": lambda: [rayleigh(100)],
+    "eig1000": lambda: [rayleigh(1000)],
+    "karcher": lambda: [karcher()],
+    "mle": mle_cases,
+    "logistic": lambda: [logistic()],
+}
+
+
+def main(quick: bool = False, names: list[str] | None = None) -> None:
+    if names is None:
+        names = ["eig100", "mle"] if quick else list(BUILDERS)
+    unknown = set(names) - set(BUILDERS)
+    if unknown:
+        raise SystemExit(f"unknown cases {sorted(unknown)}; choose from {sorted(BUILDERS)}")
+    cases = [case for name in names for case in BUILDERS[name]()]
     print(
         "| problem | solver | peer | infogeo iter / grad evals / ms | peer iter / grad evals "
         "/ ms | grad evals ratio | time ratio | infogeo error | success (ig / peer) |"
@@ -467,4 +481,7 @@ def natural_rows(case):
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    picked = None
+    if "--cases" in sys.argv:
+        picked = sys.argv[sys.argv.index("--cases") + 1].split(",")
+    main(quick="--quick" in sys.argv, names=picked)

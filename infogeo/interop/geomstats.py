@@ -38,6 +38,7 @@ positive definite), and ``exp`` elsewhere.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 
@@ -298,6 +299,11 @@ class GeomstatsManifold(RiemannianManifold):
         egrad = self._vectors(egrad, "egrad")
         if damping < 0 or not np.isfinite(damping):
             raise ValueError(f"damping must be a finite number >= 0, got {damping}")
+        if self.kind == "sphere" and p.ndim == 1 and egrad.ndim == 1:  # one point: dots
+            pp = p @ p
+            v = egrad - (p @ egrad / pp) * p
+            v -= (p @ v / pp) * p
+            return v / (1.0 + damping) if damping else v
         p, egrad = np.broadcast_arrays(p, egrad)
         if self.kind == "open":
             G = self.metric(p)
@@ -421,6 +427,9 @@ class GeomstatsManifold(RiemannianManifold):
         matrices (affine-invariant), ``exp_p(v)`` elsewhere."""
         p = self._points(p)
         v = self._vectors(v)
+        if self.kind == "sphere" and p.ndim == 1 and v.ndim == 1:  # one point
+            w = p + v
+            return w / math.sqrt(w @ w)
         p, v = np.broadcast_arrays(p, v)
         if self.kind == "sphere":
             w = p + v
@@ -471,7 +480,10 @@ class GeomstatsManifold(RiemannianManifold):
         """First-order vector transport: the projection of ``v`` onto ``T_qM``
         (``v − (q·v) q`` on the unit sphere; the identity on open sets and SPD matrices,
         whose tangent spaces are all of ℝᵈ or the symmetric matrices)."""
-        p, v, q = np.broadcast_arrays(self._points(p), self._vectors(v), self._points(q, "q"))
+        p, v, q = self._points(p), self._vectors(v), self._points(q, "q")
+        if self.kind == "sphere" and v.ndim == 1 and q.ndim == 1:  # one vector: dots
+            return v - (q @ v / (q @ q)) * q
+        p, v, q = np.broadcast_arrays(p, v, q)
         if self.kind in ("open", "spd-affine"):
             return v.copy()
         if self.kind == "sphere":
@@ -579,6 +591,9 @@ class GeomstatsManifold(RiemannianManifold):
         p = np.asarray(p, dtype=float)
         if p.ndim == 0 or p.shape[-1] != self.dim:
             raise ValueError(f"p must have shape (..., {self.dim}), got shape {p.shape}")
+        if self.kind == "sphere" and p.ndim == 1:  # one point: |‖p‖² − 1| ≤ atol
+            sq = p @ p
+            return np.bool_(math.isfinite(sq) and abs(sq - 1.0) <= self.atol)
         ok = np.all(np.isfinite(p), axis=-1)
         if self.kind == "sphere":  # geomstats' test |‖p‖² − 1| ≤ atol, without its overhead
             sq = np.sum(np.where(ok[..., None], p, 0.0) ** 2, axis=-1)
