@@ -7,9 +7,11 @@ import numpy as np
 from .._validation import check_observations
 from .degenerate import check_fit_data
 from .fit_sufficient import fit_sufficient
+from .minimize import solver_class
 from .natural_gradient import NaturalGradientDescent
 from .options import check_option_names
 from .result import OptimizeResult
+from .riemannian_gradient_descent import RiemannianGradientDescent
 
 __all__ = ["fit"]
 
@@ -43,9 +45,18 @@ def fit(family, data, **options) -> OptimizeResult:
     data
         Observations in the family's support, shape ``(n, *family.event_shape)``
         (``(n,)`` for a scalar family); anything else raises ``ValueError``.
+    method : str, default "gd"
+        The solver, from the registry of :func:`~infogeo.minimize` (``"gd"``,
+        ``"cg"``, ``"lbfgs"``, ``"trust-region"``, ``"momentum"``, ``"adam"``, …).
+        On the family's Fisher metric each is its natural-gradient version: ``"gd"``
+        is Fisher scoring with an Armijo safeguard (and the closed form above for
+        exponential families called without options); any other method minimizes
+        ``L(θ)`` from the start point with that solver (no closed form, so that the
+        solver asked for is the one that runs).
     **options
-        ``x0`` and the options of :class:`~infogeo.RiemannianGradientDescent`;
-        ``gtol`` defaults to 1e-10 and ``max_iter`` to 500 here.
+        ``x0`` and the options of the solver (for ``"gd"`` those of
+        :class:`~infogeo.RiemannianGradientDescent`); ``gtol`` defaults to 1e-10 and
+        ``max_iter`` to 500 here.
 
     Returns
     -------
@@ -53,17 +64,24 @@ def fit(family, data, **options) -> OptimizeResult:
         ``x`` is the MLE ``θ̂``; ``success`` says whether ``gtol`` was met (or the
         gradient reached its float64 rounding floor, or the MLE is on the boundary).
     """
-    check_option_names(options, extra=("x0",))
-    sufficient = getattr(family, "is_exponential_family", False) and not options
+    method = options.pop("method", "gd")
+    cls = solver_class(method)
+    natural = cls is RiemannianGradientDescent
+    if natural:
+        check_option_names(options, extra=("x0",))  # other solvers check their own
+    sufficient = natural and getattr(family, "is_exponential_family", False) and not options
     x0 = options.pop("x0", None)
     options = {**FIT_DEFAULTS, **options}
-    solver = NaturalGradientDescent(family, data, **options)
+    solver = NaturalGradientDescent(family, data, **options) if natural else None
     if callable(getattr(family, "check_data", None)):
         data = check_observations(family, data, "data")
         boundary = check_fit_data(family, data)
         if boundary is not None:
             return boundary
-        solver.data = data
+        if natural:
+            solver.data = data
+    if not natural:
+        return _fit_with(cls(family, **options), family, data, x0)
     if sufficient:
         result = fit_sufficient(family, data, gtol=options["gtol"])  # O(1) after one pass
         if result is not None and result.success:
@@ -73,3 +91,25 @@ def fit(family, data, **options) -> OptimizeResult:
         if result is not None and np.all(np.isfinite(result.x)) and family.belongs(result.x):
             x0 = result.x  # rounding lost digits: natural gradient polishes from there
     return solver.minimize(x0=x0)
+
+
+def _fit_with(solver, family, data, x0) -> OptimizeResult:
+    """Minimize ``family.nll(θ, data)`` with ``solver`` (any registered method) from
+    ``x0`` or the family's initial point, and attach the inference of a fit."""
+    from ..inference.result import attach_inference
+
+    fun = lambda theta: family.nll(theta, data)  # noqa: E731
+    nll_grad = getattr(family, "nll_grad", None)
+    grad = None if nll_grad is None else (lambda theta: nll_grad(theta, data))
+    if x0 is None:
+        if not callable(getattr(family, "initial_point", None)):
+            raise TypeError(f"{type(family).__name__} has no initial_point(data); pass x0")
+        result = solver._minimize(
+            fun,
+            family.initial_point(data),
+            grad,
+            f"the initial point {family!r}.initial_point(data)",
+        )
+    else:
+        result = solver._minimize(fun, x0, grad, "x0")
+    return attach_inference(result, family, data)

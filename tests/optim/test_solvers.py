@@ -266,3 +266,38 @@ def test_divergence_is_reported_by_the_new_solvers():
             calls.clear()
             ig.minimize(lambda x: float(np.sum(scale * x**2)), np.ones(2) * 3, E, grad=grad,
                         method=method, raise_on_divergence=True)  # fmt: skip
+
+
+# ---------------------------------------------------------------- ig.fit(method=...)
+# options that let the first-order methods reach fit's gtol = 1e-10 within budget
+FIT_OPTIONS = {"momentum": {"step_size": 0.5, "max_iter": 3000}, "adam": {"step_size": 0.5}}
+
+
+@pytest.mark.parametrize("method", ALL)
+def test_fit_method_gamma_against_the_likelihood_equations(method):
+    """Every solver through ig.fit on Gamma from a poor start, against brentq's root of
+    the likelihood equations; a FitResult with inference attached."""
+    data = ig.Gamma().sample([2.0, 0.5], size=400, rng=7)
+    res = ig.fit(ig.Gamma(), data, method=method, x0=[0.3, 3.0], **FIT_OPTIONS.get(method, {}))
+    assert res.success, (method, res.message)
+    assert res.nit > 3  # the solver ran (no closed form)
+    if method != "gd":
+        assert res.method == method
+    np.testing.assert_allclose(res.x, _gamma_mle(data), rtol=1e-8)
+    assert np.all(np.isfinite(res.stderr))
+
+
+@pytest.mark.parametrize("method", ["cg", "lbfgs", "trust-region"])
+def test_fit_method_normal_against_closed_form(method):
+    data = np.random.default_rng(3).normal(1.5, 0.3, size=200)
+    res = ig.fit(ig.Normal(), data, method=method, x0=[0.0, 3.0])
+    assert res.success
+    np.testing.assert_allclose(res.x, [data.mean(), data.std()], rtol=1e-9)
+
+
+def test_fit_method_errors():
+    data = np.ones(3) + np.arange(3.0)
+    with pytest.raises(ValueError, match="unknown method"):
+        ig.fit(ig.Gamma(), data, method="newton-raphson")
+    with pytest.raises(TypeError, match="memory"):
+        ig.fit(ig.Gamma(), data, method="cg", memory=5)  # an L-BFGS option
