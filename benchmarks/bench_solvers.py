@@ -469,11 +469,28 @@ def run_geoopt(case, method):
 
 
 # ---------------------------------------------------------------- table
+#: runs shorter than BEST_OF_BELOW seconds are repeated, BEST_OF times in all, and the
+#: shortest wall time is reported (as timeit does): the machine is shared, and the
+#: other developers' jobs only ever add time
+BEST_OF, BEST_OF_BELOW = 3, 2.0
+
+
+def best_of(run, case, method, **kwargs):
+    """``run(case, method)``, its wall time the minimum over repeats (the counts and
+    the result are those of the first run; every run is deterministic)."""
+    first = run(case, method, **kwargs)
+    wall = first[3]
+    if wall < BEST_OF_BELOW:
+        for _ in range(BEST_OF - 1):
+            wall = min(wall, run(case, method, **kwargs)[3])
+    return (*first[:3], wall, *first[4:])
+
+
 def _guarded(run, case, method):
     """A peer run; an exception inside the peer counts as a failed run."""
     start = time.perf_counter()
     try:
-        return run(case, method)
+        return best_of(run, case, method)
     except Exception as exc:  # the peer's own failure, reported in the table
         print(f"  ({run.__name__} {method} on {case['name']} raised {type(exc).__name__}: {exc})")
         return case["x0"], -1, -1, time.perf_counter() - start, False
@@ -511,7 +528,7 @@ def main(quick: bool = False, names: list[str] | None = None) -> None:
     for case in cases:
         results = {}
         for method in ("trust-region", "gd", "cg", "lbfgs", "momentum", "adam"):
-            results[method] = run_infogeo(case, method)
+            results[method] = best_of(run_infogeo, case, method)
         ref = results["trust-region"][0]
         err = case["error"] or (
             lambda x, ref=ref: float(np.max(np.abs(x - ref)) / np.max(np.abs(ref)))
@@ -552,7 +569,7 @@ def natural_rows(case):
     X, y = case["model"]
     model = ig.models.logistic_regression(X, y)
     for method in ("gd", "lbfgs", "cg"):
-        _, nit, nj, wall, ok = run_infogeo(case, method, manifold=model)
+        _, nit, nj, wall, ok = best_of(run_infogeo, case, method, manifold=model)
         print(
             f"| {case['name']} (natural) | {method} | — | {nit} / {nj} / {1e3 * wall:.1f} | — | "
             f"— | — | — | {ok} / — |",

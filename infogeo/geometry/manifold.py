@@ -664,6 +664,9 @@ class RiemannianManifold:
         (and its batch index when ``p`` holds several points).
         """
         p = self._points(p, name)
+        box = self._box()
+        if box is not None and np.all(p > box[0]) and np.all(p < box[1]):
+            return p  # inside the open box, the only constraint: nothing to report
         for bad, constraint, values in self._violations(p):
             bad = np.asarray(bad, dtype=bool)
             if np.any(bad):
@@ -675,6 +678,23 @@ class RiemannianManifold:
                     f"{np.array2string(np.asarray(value), precision=6)}"
                 )
         return p
+
+    def _box(self):
+        """``(low, high)`` arrays of the bounds when they are the domain's only
+        constraints (``_violations`` not overridden), else ``None``; cached per
+        ``bounds`` object."""
+        if type(self)._violations is not RiemannianManifold._violations:
+            return None
+        bounds = self.bounds
+        cached = self.__dict__.get("_box_cache")
+        if cached is None or cached[0] is not bounds:
+            if bounds is None:
+                box = (np.full(self.dim, -np.inf), np.full(self.dim, np.inf))
+            else:
+                box = tuple(np.array([b[i] for b in bounds], dtype=float) for i in (0, 1))
+            cached = (bounds, box)
+            self.__dict__["_box_cache"] = cached
+        return cached[1]
 
     def random_point(self, size=None, rng=None) -> np.ndarray:
         """Random points in the domain, shape ``(*size, dim)`` (``(dim,)`` if None).
