@@ -381,6 +381,10 @@ def run_infogeo(case, method, manifold=None, fun=None, grad=None, hessp=None):
         opts["hessp"] = c.hessp
     if method in ("adam", "momentum"):
         opts["step_size"] = case["lr"]
+    if method == "momentum" and case["geoopt"] is not None:
+        # geoopt's RiemannianSGD has no safeguard: compare the same algorithm (the
+        # default restart=True rejects rising steps and backs off the learning rate)
+        opts["restart"] = False
     start = time.perf_counter()
     res = ig.minimize(c.fun, case["x0"], manifold or case["ig"], grad=c.grad, method=method, **opts)
     wall = time.perf_counter() - start
