@@ -162,26 +162,32 @@ def mle_cases():
     for name, fam, theta, x0 in cases:
         data = fam.sample(theta, size=1000, rng=SEED)
         fun = lambda t, fam=fam, data=data: fam.nll(t, data)  # noqa: E731
-        grad = autograd.grad(fun)
-        hvp = autograd.grad(lambda x, v, grad=grad: anp.dot(grad(x), v))
         x0 = np.ones(fam.dim) if x0 is None else x0
-        ref = _newton(fun, grad, fam, theta)
+        ref = _newton(fun, autograd.grad(fun), fam, theta)
         out.append(
-            {
-                "name": f"MLE {name}",
-                "ig": fam,
-                "fun": lambda x, fun=fun: float(fun(x)),
-                "grad": lambda x, grad=grad: np.asarray(grad(x), dtype=float),
-                "hessp": lambda x, v, hvp=hvp: np.asarray(hvp(x, v), dtype=float),
-                "x0": x0,
-                "gtol": 1e-8,
-                "error": lambda x, ref=ref: float(np.max(np.abs(x - ref)) / np.max(np.abs(ref))),
-                "pymanopt": lambda fam=fam: fisher_manifold(fam),
-                "geoopt": None,
-                "lr": 0.5,
-            }
+            likelihood_case(name, fam, fun, x0, ref, lambda fam=fam: fisher_manifold(fam), 0.5)
         )
     return out
+
+
+def likelihood_case(name, manifold, fun, x0, ref, pymanopt, lr) -> dict:
+    """A maximum-likelihood problem: mean nll ``fun`` (autograd) on ``manifold``, the
+    reference MLE ``ref``; gradient and Hessian-vector products by autograd."""
+    grad = autograd.grad(fun)
+    hvp = autograd.grad(lambda x, v: anp.dot(grad(x), v))
+    return {
+        "name": f"MLE {name}",
+        "ig": manifold,
+        "fun": lambda x: float(fun(x)),
+        "grad": lambda x: np.asarray(grad(x), dtype=float),
+        "hessp": lambda x, v: np.asarray(hvp(x, v), dtype=float),
+        "x0": x0,
+        "gtol": 1e-8,
+        "error": lambda x: float(np.max(np.abs(x - ref)) / np.max(np.abs(ref))),
+        "pymanopt": pymanopt,
+        "geoopt": None,
+        "lr": lr,
+    }
 
 
 def natural_cases():
@@ -237,7 +243,6 @@ def natural_cases():
     for name, manifold, logpdf, data, x0 in problems:
         fun = lambda t, logpdf=logpdf, data=data: -anp.mean(logpdf(data, t))  # noqa: E731
         grad = autograd.grad(fun)
-        hvp = autograd.grad(lambda x, v, grad=grad: anp.dot(grad(x), v))
         # reference: scipy's L-BFGS-B (Euclidean, box bounds) polished by Newton's method
         with np.errstate(all="ignore"):  # L-BFGS-B may probe the bounds (σ = 0)
             start = scipy.optimize.minimize(
@@ -245,21 +250,7 @@ def natural_cases():
                 method="L-BFGS-B", bounds=manifold.bounds, options={"gtol": 1e-12, "ftol": 1e-15},
             ).x  # fmt: skip
         ref = _newton(fun, grad, manifold, start)
-        out.append(
-            {
-                "name": f"MLE {name}",
-                "ig": manifold,
-                "fun": lambda x, fun=fun: float(fun(x)),
-                "grad": lambda x, grad=grad: np.asarray(grad(x), dtype=float),
-                "hessp": lambda x, v, hvp=hvp: np.asarray(hvp(x, v), dtype=float),
-                "x0": x0,
-                "gtol": 1e-8,
-                "error": lambda x, ref=ref: float(np.max(np.abs(x - ref)) / np.max(np.abs(ref))),
-                "pymanopt": None,
-                "geoopt": None,
-                "lr": 0.1,
-            }
-        )
+        out.append(likelihood_case(name, manifold, fun, x0, ref, None, 0.1))
     return out
 
 
