@@ -116,7 +116,7 @@ def sphere20():
     return ig.from_geomstats(Hypersphere(19))
 
 
-@pytest.mark.parametrize("method", ["cg", "lbfgs", "trust-region"])
+@pytest.mark.parametrize("method", ["gd", "cg", "lbfgs", "trust-region"])
 def test_rayleigh_quotient_on_the_sphere(method, sphere20):
     rng = np.random.default_rng(2)
     B = rng.standard_normal((20, 20))
@@ -130,6 +130,39 @@ def test_rayleigh_quotient_on_the_sphere(method, sphere20):
     assert res.success, res.message
     assert abs(abs(res.x @ vecs[:, -1]) - 1) < 1e-12
     assert res.fun == pytest.approx(-lam[-1], rel=1e-13)
+
+
+def test_gd_barzilai_borwein_after_backtracking(sphere20):
+    """On the sphere the first trial t = 1 is too long for the Rayleigh quotient: after
+    the first backtracking search gradient descent takes Barzilai-Borwein first trials,
+    which are accepted at once (one value per iteration from then on), and needs fewer
+    iterations than the exact line minimum (step_size small enough never to backtrack
+    gives the plain rule: many more iterations)."""
+    rng = np.random.default_rng(2)
+    B = rng.standard_normal((20, 20))
+    A = B @ B.T / 20
+    x0 = sphere20.random_point(rng=rng)
+    fun = lambda x: -anp.dot(x, anp.dot(A, x))  # noqa: E731
+    res = ig.minimize(fun, x0, sphere20, gtol=1e-8, max_iter=3000)
+    assert res.success
+    backtracked = np.flatnonzero(res.history["step_size"][1:] < 1.0)
+    assert backtracked.size and res.nfev <= res.nit + backtracked[0] + 10
+    fixed = ig.minimize(fun, x0, sphere20, gtol=1e-8, max_iter=3000, step_size=0.02)
+    assert fixed.success and fixed.nit > 2 * res.nit
+
+
+def test_cg_quad_step_is_the_exact_line_minimum_on_a_quadratic():
+    """On a quadratic, QuadStep's first trial is the exact minimizer along η, where
+    φ′ = 0: the strong Wolfe test holds at once, one gradient per iteration."""
+    A, b = _quadratic(cond=30.0)
+    res = ig.minimize(
+        lambda x: 0.5 * x @ A @ x - b @ x, np.zeros(6), ig.Euclidean(6), grad=lambda x: A @ x - b,
+        method="cg", gtol=1e-9,
+    )  # fmt: skip
+    assert res.success
+    np.testing.assert_allclose(res.x, np.linalg.solve(A, b), atol=1e-8)
+    assert res.njev <= res.nit + 2  # the first iteration has no QuadStep
+    assert res.nit <= 8  # conjugate directions: n = 6 steps in exact arithmetic
 
 
 def test_strong_wolfe_conditions_hold(rosenbrock):
