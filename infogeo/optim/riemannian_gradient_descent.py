@@ -155,6 +155,7 @@ class RiemannianGradientDescent(IterativeSolver):
         # tangent spaces that are all of the chart's ℝᵈ: re-expressing a vector is a
         # first-order transport, no call needed (embedded manifolds project)
         self._identity_transport = getattr(manifold, "kind", None) in (None, "open", "spd-affine")
+        self._sphere = getattr(manifold, "kind", None) == "sphere"
         callback = opts["callback"]
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
@@ -293,8 +294,9 @@ class RiemannianGradientDescent(IterativeSolver):
             # too long (a backtracking search), kept from then on
             if getattr(rule, "backtracked", False) or state.memory.get("guess") is not None:
                 state.memory["guess"] = self._barzilai_borwein(
-                    x, d, step.t, state.memory["slope"], state.x, state.egrad, slope
-                )
+                    x, d, step.t, state.memory["slope"], state.x, state.egrad, state.rgrad, slope,
+                    rule.damping,
+                )  # fmt: skip
             state.memory["slope"] = slope
             state.grad_norm = np.sqrt(slope)
             state.damping = rule.damping
@@ -309,7 +311,7 @@ class RiemannianGradientDescent(IterativeSolver):
             state.grad_norm = np.sqrt(slope)
         return Outcome(step.t, 0.0, False, step.shortened)
 
-    def _barzilai_borwein(self, x, d, t, slope, x_new, g_new, slope_new):
+    def _barzilai_borwein(self, x, d, t, slope, x_new, g_new, d_new, slope_new, damping):
         """The Barzilai–Borwein step multiplier ``⟨s, y⟩ / ⟨y, y⟩`` (BB2) for the
         direction at ``x_new`` after the step ``s = −t d`` from ``x`` (Iannazzo &
         Porcelli, IMA J. Numer. Anal. 38, 2018), ``y = d_new − T d`` the change of the
@@ -319,9 +321,13 @@ class RiemannianGradientDescent(IterativeSolver):
         ``⟨s, y⟩ = t (∇fᵀd − (T d)ᵀ∇f_new)``, ``⟨y, y⟩ = ∇f_newᵀd_new − 2 (T d)ᵀ∇f_new
         + ∇fᵀd``. ``None`` (no suggestion) when the curvature along the step is not
         positive."""
-        vt = getattr(self.manifold, "vector_transport", None)
-        td = d if vt is None or self._identity_transport else vt(x, d, x_new)
-        cross = float(np.dot(td, g_new))
+        if self._sphere:  # T d = P d (projection): (P d)ᵀ∇f_new = dᵀ(P ∇f_new),
+            # P ∇f_new = (1 + λ) d_new (the sphere's damped gradient)
+            cross = (1.0 + damping) * float(np.dot(d, d_new))
+        else:
+            vt = getattr(self.manifold, "vector_transport", None)
+            td = d if vt is None or self._identity_transport else vt(x, d, x_new)
+            cross = float(np.dot(td, g_new))
         sy = t * (slope - cross)
         yy = slope_new - 2.0 * cross + slope
         if not (sy > 0 and yy > 0 and np.isfinite(sy / yy)):
