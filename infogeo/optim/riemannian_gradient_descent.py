@@ -102,7 +102,7 @@ class RiemannianGradientDescent:
     max_step_length : float, None or "auto", default "auto"
         Bound ``r`` on the Riemannian length of the first Armijo trial,
         ``t·√(∇fᵀG⁻¹∇f) ≤ ρ_k`` with ``ρ_0 = r``, ``ρ_{k+1} = max(r, 2ℓ_k)`` after a
-        step of length ``ℓ_k``. ``"auto"``: 1 (Fisher–Rao length, KL ≈ ½) when the
+        step of length ``ℓ_k``. ``"auto"``: 2 (Fisher–Rao length, KL ≈ 2) when the
         manifold is a statistical manifold, no bound elsewhere (predictive models too).
     raise_on_divergence : bool, default False
         Raise :class:`~infogeo.DivergenceError` (carrying the result) instead of
