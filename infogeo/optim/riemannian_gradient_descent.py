@@ -24,6 +24,7 @@ from .options import (
     check_option_names,
     resolve_step_length,
 )
+from .progress import close_progress_bar, progress_bar, require_tqdm, update_progress_bar
 from .result import History, OptimizeResult
 from .safeguards import (
     FloorWatch,
@@ -165,7 +166,7 @@ class RiemannianGradientDescent:
         self.progress = bool(opts["progress"])
         self.raise_on_divergence = bool(opts["raise_on_divergence"])
         if self.progress:
-            _require_tqdm()
+            require_tqdm()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.manifold!r}, step_rule={self.step_rule!r})"
@@ -300,7 +301,7 @@ class RiemannianGradientDescent:
         floor_watch = FloorWatch()
         state = IterationState(0, f, None, np.sqrt(slope), None, True, 0.0)
         stop = self.stopping(state)
-        bar = _progress_bar(self.options["max_iter"]) if self.progress else None
+        bar = progress_bar(self.options["max_iter"], f, np.sqrt(slope)) if self.progress else None
         try:
             while stop is None:
                 ctx = StepContext(
@@ -360,8 +361,7 @@ class RiemannianGradientDescent:
                     accepted=accepted,
                 )
                 if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(fun=f"{f:.6g}", grad_norm=f"{grad_norm:.3g}")
+                    update_progress_bar(bar, f, grad_norm)
                 if stop is not None:
                     break
                 state = IterationState(
@@ -384,9 +384,7 @@ class RiemannianGradientDescent:
                         stop = Stop(False, CALLBACK, "stopped by the callback")
         finally:
             if bar is not None:
-                bar.total = bar.n  # the run is over: show the bar complete
-                bar.refresh()
-                bar.close()
+                close_progress_bar(bar)  # the run is over: show the bar complete
         res = self._result(x, f, g, np.sqrt(slope), nit, objective, history, start, stop)
         if failed_x is not None:
             res["failed_x"] = np.array(failed_x, dtype=float)
@@ -448,17 +446,4 @@ class RiemannianGradientDescent:
         )
 
 
-def _require_tqdm():
-    try:
-        import tqdm  # noqa: F401
-    except ImportError as exc:
-        raise ImportError(
-            "progress=True needs the optional dependency tqdm: pip install 'infogeo[progress]' "
-            "(or pip install tqdm)"
-        ) from exc
-
-
-def _progress_bar(total):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="minimize", unit="it")
+_progress_bar = progress_bar  # the name the solvers of solver.py import

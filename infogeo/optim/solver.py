@@ -28,6 +28,7 @@ from ..geometry.euclidean import Euclidean
 from ..geometry.manifold import RiemannianManifold
 from .objective import Objective
 from .options import DEFAULTS, build_step_rule, check_option_names
+from .progress import close_progress_bar
 from .result import History, OptimizeResult
 from .riemannian_gradient_descent import (
     RiemannianGradientDescent,
@@ -360,7 +361,11 @@ class RiemannianSolver:
         rising = RisingObjective(state.fun)
         floor_watch = FloorWatch()
         stop = self.stopping(IterationState(0, state.fun, None, state.grad_norm, None, True, 0.0))
-        bar = _progress_bar(self.options["max_iter"]) if self.progress else None
+        bar = (
+            _progress_bar(self.options["max_iter"], state.fun, state.grad_norm)
+            if self.progress
+            else None
+        )
         try:
             while stop is None:
                 f_prev = state.fun
@@ -421,9 +426,7 @@ class RiemannianSolver:
                         stop = Stop(False, CALLBACK, "stopped by the callback")
         finally:
             if bar is not None:
-                bar.total = bar.n
-                bar.refresh()
-                bar.close()
+                close_progress_bar(bar)
         res = self._result(state, nit, objective, history, start, stop)
         if failed_x is not None:
             res["failed_x"] = np.array(failed_x, dtype=float)
