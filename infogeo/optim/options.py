@@ -68,6 +68,12 @@ def check_option_names(options: dict, extra: tuple[str, ...] = ()) -> None:
             raise TypeError(f"unknown option {name!r}{hint}; valid options are {valid}")
 
 
+def has_fisher_metric(manifold) -> bool:
+    """Whether ``manifold``'s metric is a Fisher information: a statistical manifold
+    (it has ``fisher``) or a predictive model (it has ``nll``)."""
+    return callable(getattr(manifold, "fisher", None)) or callable(getattr(manifold, "nll", None))
+
+
 def resolve_step_length(max_step_length, manifold) -> float | None:
     """The Riemannian length bound of the first Armijo trial: ``"auto"`` gives
     :data:`AUTO_STEP_LENGTH` on a statistical manifold (it has a ``fisher``
@@ -125,10 +131,13 @@ def build_step_rule(
     return FixedStep(step_size, damping=damping)
 
 
-def build_stopping(gtol, ftol, max_iter, max_time, min_step, stopping) -> StoppingCriterion:
-    """``GradientTolerance(gtol) | FunctionTolerance(ftol) | MinStepSize(min_step) |
-    MaxIterations(max_iter) | MaxTime(max_time) | stopping`` (None entries left out)."""
-    parts: list[StoppingCriterion] = [GradientTolerance(gtol)]
+def build_stopping(
+    gtol, ftol, max_iter, max_time, min_step, stopping, relative_gtol: bool = False
+) -> StoppingCriterion:
+    """``GradientTolerance(gtol, relative_gtol) | FunctionTolerance(ftol) |
+    MinStepSize(min_step) | MaxIterations(max_iter) | MaxTime(max_time) | stopping``
+    (None entries left out)."""
+    parts: list[StoppingCriterion] = [GradientTolerance(gtol, relative=relative_gtol)]
     if ftol is not None:
         parts.append(FunctionTolerance(ftol))
     if min_step is not None:

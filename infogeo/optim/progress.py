@@ -5,7 +5,8 @@ number of iterations run (``n/n``, 100 %). ``tqdm.auto`` gives a widget in a not
 whose maximum is fixed when it is built (left alone it stays at ``n/max_iter``, e.g.
 0/500 for a fit whose start is already the MLE); ``reset(total)`` is tqdm's public way
 to change it, so the widget is reset to the new total and brought back to ``n`` with its
-start time kept (in a terminal, the total is simply set). tqdm's own settings (environment variables such as ``TQDM_DISABLE``,
+start time kept (in a terminal, the total is simply set). tqdm's own settings
+(environment variables such as ``TQDM_DISABLE``,
 ``TQDM_LEAVE``, ``TQDM_MININTERVAL``) apply as usual.
 """
 

@@ -22,6 +22,7 @@ from .options import (
     build_step_rule,
     build_stopping,
     check_option_names,
+    has_fisher_metric,
     resolve_step_length,
 )
 from .progress import close_progress_bar, progress_bar, require_tqdm, update_progress_bar
@@ -30,10 +31,11 @@ from .safeguards import (
     FloorWatch,
     NonFiniteError,
     RisingObjective,
+    directional_slope,
     gradient_floor,
     metric_overflow,
 )
-from .step_size import Step, StepContext
+from .step_size import Step, StepContext, transported_slope
 from .stopping import (
     CALLBACK,
     DIVERGED,
@@ -83,6 +85,9 @@ class RiemannianGradientDescent:
     max_iter : int, default 1000
     gtol : float, default 1e-8
         Stop (converged) when the Riemannian gradient norm ``√(∇fᵀ(G+λI)⁻¹∇f) ≤ gtol``.
+        On a metric other than a Fisher information the test is relative to the
+        problem's scale, ``≤ gtol · min(1, ‖grad f(x₀)‖)`` (see
+        :class:`~infogeo.optim.stopping.GradientTolerance`).
     ftol : float, optional
         Stop (converged) when an accepted step changes ``fun`` by at most
         ``ftol · max(|f|, 1)``.
@@ -152,6 +157,7 @@ class RiemannianGradientDescent:
             opts["max_time"],
             opts["min_step"],
             opts["stopping"],
+            relative_gtol=not has_fisher_metric(manifold),
         )
         retraction = opts["retraction"]
         if retraction not in ("retract", "exp"):
@@ -181,7 +187,7 @@ class RiemannianGradientDescent:
         problem = None
         try:
             d = np.asarray(self.manifold.riemannian_gradient(x, egrad, damping=damping))
-            slope = float(np.dot(egrad, d))
+            slope = directional_slope(self.manifold, x, egrad, d, damping)
             if not (np.all(np.isfinite(d)) and np.isfinite(slope) and slope >= 0):
                 problem = f"∇fᵀ(G + λI)⁻¹∇f = {slope:.3g}"
         except ValueError as exc:
@@ -305,7 +311,15 @@ class RiemannianGradientDescent:
         try:
             while stop is None:
                 ctx = StepContext(
-                    x, f, g, d, slope, lam, self._make_trial(objective, x, d), objective.gradient
+                    x,
+                    f,
+                    g,
+                    d,
+                    slope,
+                    lam,
+                    self._make_trial(objective, x, d),
+                    objective.gradient,
+                    transported_slope(self.manifold, x, d),
                 )
                 nit += 1
                 try:

@@ -91,8 +91,9 @@ class StepContext:
     derivative
         Optional ``derivative(t, x_t, egrad_t) -> φ′(t)``, the derivative of
         ``φ(t) = f(R_x(−t d))`` at a trial point ``x_t`` with Euclidean gradient
-        ``egrad_t``, used by :class:`StrongWolfe`; ``None`` means ``−egrad_tᵀ d`` (exact
-        for the chart's ``x + v`` retraction).
+        ``egrad_t``, used by :class:`StrongWolfe` and by :class:`ArmijoBacktracking`
+        below rounding; ``None`` means ``−egrad_tᵀ d`` (exact for the chart's ``x + v``
+        retraction). :func:`transported_slope` gives ``−egrad_tᵀ T_{x→x_t} d``.
     """
 
     x: np.ndarray
@@ -104,6 +105,25 @@ class StepContext:
     trial: Callable
     gradient: Callable
     derivative: Callable | None = None
+
+
+def transported_slope(manifold, x, d) -> Callable | None:
+    """``(t, x_t, egrad_t) ↦ −egrad_tᵀ T_{x→x_t} d``, the slope of ``φ(t) = f(R_x(−t d))``
+    to first order, with the manifold's ``vector_transport`` (``None`` without one).
+
+    On an embedded manifold ``−egrad_tᵀ d`` is wrong by the normal part of ``egrad_t``
+    times ``x_tᵀd ≈ t‖d‖²`` (``d`` is tangent at ``x``, not at ``x_t``): for a
+    Rayleigh quotient of scale 1e10 on the sphere that term is as large as the slope
+    itself. The transport makes ``d`` tangent at ``x_t`` (a projection there).
+    """
+    transport = getattr(manifold, "vector_transport", None)
+    if not callable(transport):
+        return None
+
+    def slope(t, x_t, egrad_t):
+        return -float(np.dot(egrad_t, transport(x, d, x_t)))
+
+    return slope
 
 
 class StepRule:
@@ -170,9 +190,13 @@ class ArmijoBacktracking(StepRule):
     rounding error of ``f`` (``16 ε |f|``), values cannot decide the test, and the
     approximate Armijo condition of Hager & Zhang (SIAM J. Optim. 16, 2005) is used
     instead: ``f`` has not risen beyond rounding, and the slope along the step,
-    ``φ′(t) ≈ −∇f(x_t)ᵀd``, satisfies ``φ′(t) ≤ (1 − 2c₁) ∇fᵀd`` (exact sufficient
-    decrease for a quadratic). This lets the iteration reach a tight ``gtol`` instead
-    of stalling at rounding level.
+    ``φ′(t)`` (``ctx.derivative``, else ``−∇f(x_t)ᵀd``), satisfies
+    ``φ′(t) ≤ (1 − 2c₁) ∇fᵀd`` (exact sufficient decrease for a quadratic). This lets
+    the iteration reach a tight ``gtol`` instead of stalling at rounding level. Which
+    test applies is decided per trial step: backtracking from a long first trial can end
+    below rounding (after rejected rises that shrank like ``t²``, the overshoot of a
+    descent direction; rises shrinking like ``t`` mean the gradient is wrong, and the
+    values keep deciding).
 
     After ``max_backtracks`` reductions the rule reports failure: ``fun`` cannot be
     decreased along ``−d``.
@@ -218,23 +242,34 @@ class ArmijoBacktracking(StepRule):
         t = capped_step(self.initial, ctx.slope, self._radius)
         shortened = False
         noise = 16 * _EPS * abs(ctx.fun)
-        # values cannot decide the test below rounding: use the slope instead
-        by_slope = self.c1 * t * ctx.slope < noise
-        for _ in range(self.max_backtracks + 1):
+        rises = []  # (t, f(x_t) − f(x)) of trials the values rejected
+        for k in range(self.max_backtracks + 1):
+            # values cannot decide the test below rounding: use the slope instead (judged
+            # per trial: backtracking from a long first trial can end below rounding, but
+            # only after rises that shrank like t², the overshoot of a descent direction;
+            # rises shrinking like t mean ∇f is wrong, and slopes from it cannot be trusted)
+            by_slope = self.c1 * t * ctx.slope < noise and (not rises or _overshoot(rises))
             t, x, f, cut = ctx.trial(t)
             shortened |= cut
             if x is None:
                 return self._out_of_domain(ctx)
             if np.array_equal(x, ctx.x):
+                if k == 0 and not cut:
+                    return self._too_short(ctx, t)
                 break  # the trial no longer moves x: no decrease is possible along −d
             promised = self.c1 * t * ctx.slope
             phi_t = None  # the slope φ′(t) ≈ −∇f(x_t)ᵀd, when it was computed
             if not by_slope:
                 if f <= ctx.fun - promised:
                     return Step(t, x, f, shortened)
+                rises.append((t, f - ctx.fun))
             elif f <= ctx.fun + noise:
                 g = ctx.gradient(x)
-                phi_t = -float(np.dot(g, ctx.direction))
+                phi_t = (
+                    -float(np.dot(g, ctx.direction))
+                    if ctx.derivative is None
+                    else float(ctx.derivative(t, x, g))
+                )
                 if phi_t <= (1.0 - 2.0 * self.c1) * ctx.slope:
                     return Step(t, x, f, shortened, egrad=g)
             t = self._backtrack(t, f, phi_t, ctx)
@@ -252,6 +287,21 @@ class ArmijoBacktracking(StepRule):
                 if shortened
                 else ""
             ),
+        )
+
+    @staticmethod
+    def _too_short(ctx, t) -> Step:
+        """Failure when even the first trial step leaves x unchanged in float64."""
+        return Step(
+            0.0,
+            None,
+            ctx.fun,
+            False,
+            accepted=False,
+            failure=f"the first trial step (t = {t:.3g}) does not move x: the Riemannian "
+            f"gradient, of norm {math.sqrt(max(ctx.slope, 0.0)):.3g}, is below what x "
+            "resolves at this scale; rescale fun (its values and gradient are tiny "
+            "against x) or pass a larger step_size",
         )
 
     def _backtrack(self, t, f, phi_t, ctx) -> float:
@@ -521,6 +571,18 @@ class StrongWolfe(StepRule):
 
     def __repr__(self) -> str:
         return f"StrongWolfe(initial={self.initial:g}, c1={self.c1:g}, c2={self.c2:g})"
+
+
+def _overshoot(rises) -> bool:
+    """Whether the last two rejected rises ``(t₁, r₁)``, ``(t₂, r₂)``, ``t₂ < t₁``, shrank
+    faster than ``t^1.5``: ``φ(t) − φ(0) ≈ ½φ″t² − st`` falls quadratically once the step
+    is past the minimizer, a wrong (uphill) gradient gives ``r ∝ t``."""
+    if len(rises) < 2:
+        return False
+    (t1, r1), (t2, r2) = rises[-2], rises[-1]
+    if not (0 < t2 < t1 and r1 > 0):
+        return False
+    return r2 < r1 * (t2 / t1) ** 1.5
 
 
 def _cubic_step(lo, hi) -> float:
