@@ -183,8 +183,9 @@ class ArmijoBacktracking(StepRule):
     ``t`` is reduced until ``f(R_x(−t d)) ≤ f(x) − c₁ t ∇fᵀd``: each reduction moves
     to the minimizer of the quadratic interpolating ``f(x)``, the slope ``−∇fᵀd`` and
     the rejected value, kept within ``[0.2 t, shrink·t]`` (safeguarded interpolation,
-    Nocedal & Wright §3.5), so a rejected trial lands near the minimum along ``−d``
-    rather than at the next power of two.
+    Nocedal & Wright §3.5) and taken when it lies below ``0.9·shrink·t`` (else
+    ``t ← shrink·t``), so a rejected trial lands near the minimum along ``−d`` rather
+    than at the next power of two.
 
     When the decrease promised by the initial step, ``c₁ t ∇fᵀd``, is below the
     rounding error of ``f`` (``16 ε |f|``), values cannot decide the test, and the
@@ -309,16 +310,24 @@ class ArmijoBacktracking(StepRule):
         ``φ′(0) = −∇fᵀd`` and ``φ(t)`` (or, when ``φ′(t)`` was computed because values
         are below rounding, the secant root of ``φ′`` through ``φ′(0)`` and ``φ′(t)``),
         safeguarded to ``[0.2 t, shrink·t]`` (Nocedal & Wright, *Numerical
-        Optimization*, §3.5)."""
+        Optimization*, §3.5), and taken only when it calls for a cut clearly deeper than
+        ``shrink`` (below ``0.9·shrink·t``); otherwise ``t ← shrink·t``.
+
+        A model minimizer just under ``shrink·t`` gains nothing over the plain cut, and
+        on steepest descent, where steps close to the line minimizer zigzag, the plain
+        cut is the faster one: on the MLEs of ``bench_optim`` plain gradient descent
+        takes 388 / 504 / 1205 iterations (Gamma / Beta / Dirichlet) with this rule,
+        450 / 504 / 1394 with the minimizer always taken and 426 / 546 / 3472 with
+        halving alone."""
         if phi_t is not None:
             denom = ctx.slope + phi_t
             guess = t * ctx.slope / denom if denom > 0 else 0.0
         else:
             curvature = 2.0 * (f - ctx.fun + ctx.slope * t)
             guess = ctx.slope * t * t / curvature if curvature > 0 else 0.0
-        if not np.isfinite(guess):
-            guess = 0.0
-        return min(max(guess, 0.2 * t), self.shrink * t)
+        if not np.isfinite(guess) or guess >= 0.9 * self.shrink * t:
+            return self.shrink * t
+        return max(guess, 0.2 * t)
 
     def __repr__(self) -> str:
         cap = "" if self.max_length is None else f", max_length={self.max_length:g}"
