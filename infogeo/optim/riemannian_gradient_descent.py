@@ -35,7 +35,7 @@ from .safeguards import (
     gradient_floor,
     metric_overflow,
 )
-from .step_size import Step, StepContext, transported_slope
+from .step_size import Step, StepContext, same_point, transported_slope
 from .stopping import (
     CALLBACK,
     DIVERGED,
@@ -182,13 +182,13 @@ class RiemannianGradientDescent:
         """``d = (G + λI)⁻¹ ∇f`` and ``slope = ∇fᵀd``, or a :class:`Stop` saying why
         there is none: the run diverged (``G`` under/overflows at ``x``) or ``G`` is
         singular at an ordinary point (then damping is the remedy)."""
-        if not np.any(egrad):  # a stationary point: no solve needed (nor possible, maybe)
+        if not egrad.any():  # a stationary point: no solve needed (nor possible, maybe)
             return np.zeros_like(egrad), 0.0
         problem = None
         try:
             d = np.asarray(self.manifold.riemannian_gradient(x, egrad, damping=damping))
             slope = directional_slope(self.manifold, x, egrad, d, damping)
-            if not (np.all(np.isfinite(d)) and np.isfinite(slope) and slope >= 0):
+            if not (np.isfinite(d).all() and np.isfinite(slope) and slope >= 0):
                 problem = f"∇fᵀ(G + λI)⁻¹∇f = {slope:.3g}"
         except ValueError as exc:
             problem = str(exc)
@@ -334,7 +334,7 @@ class RiemannianGradientDescent:
                     stop = self._floor_stop(objective, x, f, g, lam, np.sqrt(slope)) or Stop(
                         False, NO_DECREASE, step.failure
                     )
-                elif accepted and np.array_equal(step.x, x):
+                elif accepted and same_point(step.x, x):
                     accepted = False
                     stop = self._floor_stop(objective, x, f, g, lam, np.sqrt(slope)) or Stop(
                         False,

@@ -107,6 +107,12 @@ class StepContext:
     derivative: Callable | None = None
 
 
+def same_point(a: np.ndarray, b: np.ndarray) -> bool:
+    """``np.array_equal`` for two float arrays, without its argument conversion (it runs
+    every trial step)."""
+    return a.shape == b.shape and not (a != b).any()
+
+
 def transported_slope(manifold, x, d) -> Callable | None:
     """``(t, x_t, egrad_t) ↦ −egrad_tᵀ T_{x→x_t} d``, the slope of ``φ(t) = f(R_x(−t d))``
     to first order, with the manifold's ``vector_transport`` (``None`` without one).
@@ -254,7 +260,7 @@ class ArmijoBacktracking(StepRule):
             shortened |= cut
             if x is None:
                 return self._out_of_domain(ctx)
-            if np.array_equal(x, ctx.x):
+            if same_point(x, ctx.x):
                 if k == 0 and not cut:
                     return self._too_short(ctx, t)
                 break  # the trial no longer moves x: no decrease is possible along −d
