@@ -26,8 +26,12 @@ lies on the closure of the domain, not inside it, so it is not a point of the ma
 (``belongs`` is False there and the Fisher information is infinite or singular); ``fun``
 is the limit of the mean negative log-likelihood, ``jac`` its one-sided gradient and
 ``grad_norm`` 0, the limit of the Riemannian gradient norm (``G⁻¹`` vanishes along the
-boundary direction). :class:`~infogeo.ParametricFamily` has no family-specific
-checks: its runs end with the optimizer's own honest status. A reparametrized family is
+boundary direction). The rule of a family is named by its class attribute
+``mle_data_rule``. A family without one (:class:`~infogeo.ParametricFamily`, a custom
+exponential family) has no check before the run, since whether one observation, or all
+equal, leaves its MLE undefined depends on the family; when its fit fails on such data,
+:func:`diagnose_failed_fit` turns the failure into a diverged result (status 5) naming
+the data and the parameters that ran to the edge of the domain. A reparametrized family is
 checked as its base family; a boundary MLE is mapped to the new coordinates, or, when
 they send it to infinity (``log p`` at ``p = 0``), reported as an error.
 """
@@ -38,7 +42,7 @@ import numpy as np
 
 from .result import History, OptimizeResult
 
-__all__ = ["check_fit_data"]
+__all__ = ["check_fit_data", "describe_degenerate", "diagnose_failed_fit", "has_data_rule"]
 
 _HUGE = 1e150
 
@@ -68,35 +72,24 @@ def check_fit_data(family, data) -> OptimizeResult | None:
 
     if isinstance(family, Reparametrized):
         return _reparametrized(family, check_fit_data(family.base, data))
-    from ..statistics import (
-        Binomial,
-        Categorical,
-        Dirichlet,
-        Exponential,
-        Gamma,
-        Geometric,
-        MultivariateNormal,
-        Normal,
-        Poisson,
-    )
-    from ..statistics.families.beta import Beta
+    rule = getattr(family, "mle_data_rule", None)
+    if rule is None:
+        return None
+    if rule not in _RULES:
+        raise ValueError(
+            f"{type(family).__name__}.mle_data_rule = {rule!r} is not one of {sorted(_RULES)}"
+        )
+    return _RULES[rule](family, data)
 
-    checks = (
-        (Binomial, _binomial),
-        (Categorical, _categorical),
-        (Poisson, _poisson),
-        (Geometric, _geometric),
-        (Exponential, _exponential),
-        (Normal, _normal),
-        (MultivariateNormal, _multivariate_normal),
-        (Gamma, _all_equal),
-        (Beta, _all_equal),
-        (Dirichlet, _all_equal),
-    )
-    for cls, check in checks:
-        if type(family) is cls or (cls is Binomial and isinstance(family, Binomial)):
-            return check(family, data)
-    return None
+
+def has_data_rule(family) -> bool:
+    """Whether :func:`check_fit_data` has a rule for ``family`` (through its
+    ``mle_data_rule`` attribute, or its base family's when reparametrized)."""
+    from ..statistics.reparametrize import Reparametrized
+
+    while isinstance(family, Reparametrized):
+        family = family.base
+    return getattr(family, "mle_data_rule", None) is not None
 
 
 def _reparametrized(family, boundary):
@@ -261,3 +254,97 @@ def _categorical(family, data):
         f"{'classes' if (~seen).sum() > 1 else 'class'} {unseen} never observed: p̂ is the "
         "observed frequencies, 0 for the unseen",
     )
+
+
+# ---------------------------------------------------------------------- families without rules
+def describe_degenerate(data, dim: int) -> str | None:
+    """What in ``data`` (shape ``(n, *event_shape)``) can leave the MLE of a
+    ``dim``-parameter family undefined, in words, or ``None``.
+
+    Degenerate here means: a single observation, all observations equal, or fewer
+    distinct observations than parameters. Whether the MLE then fails to exist depends
+    on the family (an exponential rate has an MLE from one observation, a location and
+    scale do not), so this only explains a fit that failed; it decides nothing alone.
+    """
+    data = np.asarray(data)
+    n = data.shape[0]
+    rows = data.reshape(n, -1)
+    distinct = np.unique(rows, axis=0).shape[0]
+    plural = "s" if dim != 1 else ""
+    if n == 1:
+        return f"data hold a single observation, {_show(rows[0])}, for {dim} parameter{plural}"
+    if distinct == 1:
+        return f"all {n} observations equal {_show(rows[0])}"
+    if distinct < dim:
+        return f"the {n} observations take only {distinct} distinct values for {dim} parameters"
+    return None
+
+
+def _show(row) -> str:
+    return f"{row[0]:g}" if row.size == 1 else np.array2string(row, precision=6)
+
+
+def _edges(family, start, x) -> list[str]:
+    """The coordinates that ran from ``start`` to the edge of the parameter box (within
+    1e-3 of the start's distance to a finite bound) or off to infinity (1e3 times larger
+    than at the start), e.g. ``["sigma -> 0"]``."""
+    start, x = np.asarray(start, dtype=float), np.asarray(x, dtype=float)
+    bounds = getattr(family, "bounds", None) or [(-np.inf, np.inf)] * x.size
+    try:
+        names = list(family.param_names)
+    except (AttributeError, TypeError, ValueError):
+        names = []
+    if len(names) != x.size or names == [f"x{i}" for i in range(x.size)]:
+        names = [f"theta[{i}]" for i in range(x.size)]  # no names given: not the chart's x_i
+    out = []
+    for name, (low, high), a, b in zip(names, bounds, start, x):
+        if np.isfinite(low) and b - low <= 1e-3 * (a - low):
+            out.append(f"{name} -> {low:g}")
+        elif np.isfinite(high) and high - b <= 1e-3 * (high - a):
+            out.append(f"{name} -> {high:g}")
+        elif abs(b) > 1e3 * max(abs(a), 1.0):
+            out.append(f"{name} -> {'+' if b > 0 else '-'}inf")
+    return out
+
+
+def diagnose_failed_fit(family, data, start, x, reason: str) -> str | None:
+    """The message of a fit of a family without a data rule (e.g.
+    :class:`~infogeo.ParametricFamily`) that failed on degenerate data, or ``None`` when
+    the data are not degenerate (:func:`describe_degenerate`).
+
+    Parameters
+    ----------
+    start, x
+        The start point and the last iterate the run reached (``None`` if none).
+    reason
+        What stopped the run (its message, or the exception raised).
+    """
+    degenerate = describe_degenerate(data, family.dim)
+    if degenerate is None:
+        return None
+    edges = [] if x is None else _edges(family, start, x)
+    where = (
+        f"the iterates ran to the edge of the parameter domain ({', '.join(edges)}) while "
+        "the likelihood kept growing"
+        if edges
+        else "the run did not converge"
+    )
+    return (
+        f"no maximum-likelihood estimate of {family!r} found for data: {where}, and "
+        f"{degenerate}; for such data the MLE may not exist (the likelihood grows without "
+        "bound as the distribution concentrates) or lie on the boundary of the parameter "
+        f"domain: fit more varied data, or a family that admits the limit. The run: {reason}"
+    )
+
+
+#: the rules, by the ``mle_data_rule`` attribute of the family classes
+_RULES = {
+    "normal": _normal,
+    "multivariate_normal": _multivariate_normal,
+    "exponential": _exponential,
+    "all_equal": _all_equal,
+    "binomial": _binomial,
+    "categorical": _categorical,
+    "poisson": _poisson,
+    "geometric": _geometric,
+}

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_observations
-from .degenerate import check_fit_data
+from ..exceptions import ConvergenceError, DivergenceError
+from .degenerate import check_fit_data, diagnose_failed_fit, has_data_rule
 from .fit_sufficient import fit_sufficient
 from .minimize import solver_class
 from .natural_gradient import NaturalGradientDescent
 from .options import check_option_names
 from .result import OptimizeResult
 from .riemannian_gradient_descent import RiemannianGradientDescent
+from .stopping import DIVERGED
 
 __all__ = ["fit"]
 
@@ -35,7 +37,12 @@ def fit(family, data, **options) -> OptimizeResult:
     where no MLE exists (zero variance, too few observations for a covariance, …) a
     ``ValueError`` says why; where the MLE lies on the boundary of the domain (all
     successes, an unseen category, all zeros, …) it is returned in closed form with
-    ``success=True``, ``on_boundary=True`` and a message saying so.
+    ``success=True``, ``on_boundary=True`` and a message saying so. A family without
+    such rules (:class:`~infogeo.ParametricFamily`, a custom exponential family) is fitted
+    as it is; when that fails on degenerate data (one observation, all equal, fewer
+    distinct observations than parameters), the result is a diagnosed divergence
+    (``success=False``, status 5) whose message names the data and the parameters that
+    ran to the edge of the domain (a ``ValueError`` saying so if it failed at the start).
 
     Parameters
     ----------
@@ -72,8 +79,14 @@ def fit(family, data, **options) -> OptimizeResult:
     sufficient = natural and getattr(family, "is_exponential_family", False) and not options
     x0 = options.pop("x0", None)
     options = {**FIT_DEFAULTS, **options}
+    checked = callable(getattr(family, "check_data", None))
+    trail = None
+    if natural and checked and not has_data_rule(family):  # diagnosed after the run
+        trail = _Trail(options.get("callback"))
+        options["callback"] = trail
+        raise_on_divergence = options.pop("raise_on_divergence", False)
     solver = NaturalGradientDescent(family, data, **options) if natural else None
-    if callable(getattr(family, "check_data", None)):
+    if checked:
         data = check_observations(family, data, "data")
         boundary = check_fit_data(family, data)
         if boundary is not None:
@@ -90,7 +103,61 @@ def fit(family, data, **options) -> OptimizeResult:
             return attach_inference(result, family, data)
         if result is not None and np.all(np.isfinite(result.x)) and family.belongs(result.x):
             x0 = result.x  # rounding lost digits: natural gradient polishes from there
-    return solver.minimize(x0=x0)
+    if trail is None:
+        return solver.minimize(x0=x0)
+    res = _diagnosed(solver, family, data, x0, trail)
+    if raise_on_divergence and res.status == DIVERGED:
+        raise DivergenceError(res.message, result=res)
+    return res
+
+
+class _Trail:
+    """A callback keeping the last iterate's partial result (then calling the user's)."""
+
+    def __init__(self, callback):
+        self.callback = callback
+        self.last = None
+        self.user_raised = False
+
+    def __call__(self, partial):
+        self.last = partial
+        if self.callback is None:
+            return None
+        try:
+            return self.callback(partial)
+        except BaseException:
+            self.user_raised = True
+            raise
+
+
+def _diagnosed(solver, family, data, x0, trail: _Trail) -> OptimizeResult:
+    """Run ``solver``; a failure on degenerate data becomes a diverged result whose
+    message names the data (:func:`~infogeo.optim.degenerate.diagnose_failed_fit`)."""
+
+    def start():
+        return solver.initial_point() if x0 is None else x0
+
+    try:
+        res = solver.minimize(x0=x0)
+    except (ConvergenceError, ValueError, ArithmeticError) as exc:
+        numerical = isinstance(exc, (ConvergenceError, ArithmeticError, np.linalg.LinAlgError))
+        if trail.user_raised or (trail.last is None and not numerical):
+            raise
+        last = None if trail.last is None else trail.last.x
+        message = diagnose_failed_fit(family, data, start(), last, f"{type(exc).__name__}: {exc}")
+        if message is None:
+            raise
+        if trail.last is None:
+            raise ValueError(message) from exc
+        res = OptimizeResult(trail.last)
+        res.update(success=False, status=DIVERGED, message=message + "; x is the last iterate")
+        return res
+    if res.success:
+        return res
+    message = diagnose_failed_fit(family, data, start(), res.x, res.message)
+    if message is not None:
+        res.update(status=DIVERGED, message=message)
+    return res
 
 
 def _fit_with(solver, family, data, x0) -> OptimizeResult:

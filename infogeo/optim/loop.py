@@ -34,6 +34,7 @@ import numpy as np
 from .._validation import as_points
 from ..exceptions import DivergenceError
 from .objective import Objective
+from .progress import close_progress_bar, progress_bar, update_progress_bar
 from .result import History, OptimizeResult
 from .safeguards import FloorWatch, NonFiniteError, RisingObjective
 from .stopping import (
@@ -198,7 +199,11 @@ class IterativeSolver:
         rising = RisingObjective(state.fun)
         floor_watch = FloorWatch()
         stop = self.stopping(IterationState(0, state.fun, None, state.grad_norm, None, True, 0.0))
-        bar = _progress_bar(self.options["max_iter"]) if self.progress else None
+        bar = (
+            progress_bar(self.options["max_iter"], state.fun, state.grad_norm)
+            if self.progress
+            else None
+        )
         try:
             while stop is None:
                 f_prev = state.fun
@@ -223,8 +228,7 @@ class IterativeSolver:
                     accepted=out.accepted,
                 )
                 if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(fun=f"{state.fun:.6g}", grad_norm=f"{state.grad_norm:.3g}")
+                    update_progress_bar(bar, state.fun, state.grad_norm)
                 if stop is not None:
                     break
                 if out.failure is not None:
@@ -262,9 +266,7 @@ class IterativeSolver:
                         stop = Stop(False, CALLBACK, "stopped by the callback")
         finally:
             if bar is not None:
-                bar.total = bar.n  # the run is over: show the bar complete
-                bar.refresh()
-                bar.close()
+                close_progress_bar(bar)  # the run is over: show the bar complete
         res = self._build_result(state, objective, history, start, stop)
         if failed_x is not None:
             res["failed_x"] = np.array(failed_x, dtype=float)
@@ -289,9 +291,3 @@ class IterativeSolver:
             stop,
             **extra,
         )
-
-
-def _progress_bar(total):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="minimize", unit="it")

@@ -96,7 +96,7 @@ class Objective:
                 f"{source} must return an array of shape ({self.dim},) like x, got shape "
                 f"{g.shape} at x = {x}"
             )
-        if not np.all(np.isfinite(g)):
+        if not np.isfinite(g).all():
             raise NonFiniteError(
                 f"{source} returned a non-finite gradient {g} at x = {x}", "gradient", x, g
             )

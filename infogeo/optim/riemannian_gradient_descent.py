@@ -20,14 +20,17 @@ from .options import (
     build_step_rule,
     build_stopping,
     check_option_names,
+    has_fisher_metric,
     resolve_step_length,
 )
+from .progress import require_tqdm
 from .safeguards import (
     NonFiniteError,
+    directional_slope,
     gradient_floor,
     metric_overflow,
 )
-from .step_size import Step, StepContext
+from .step_size import Step, StepContext, same_point, transported_slope
 from .stopping import (
     SINGULAR_METRIC,
     Stop,
@@ -76,6 +79,9 @@ class RiemannianGradientDescent(IterativeSolver):
     max_iter : int, default 1000
     gtol : float, default 1e-8
         Stop (converged) when the Riemannian gradient norm ``√(∇fᵀ(G+λI)⁻¹∇f) ≤ gtol``.
+        On a metric other than a Fisher information the test is relative to the
+        problem's scale, ``≤ gtol · min(1, ‖grad f(x₀)‖)`` (see
+        :class:`~infogeo.optim.stopping.GradientTolerance`).
     ftol : float, optional
         Stop (converged) when an accepted step changes ``fun`` by at most
         ``ftol · max(|f|, 1)``.
@@ -96,7 +102,7 @@ class RiemannianGradientDescent(IterativeSolver):
     max_step_length : float, None or "auto", default "auto"
         Bound ``r`` on the Riemannian length of the first Armijo trial,
         ``t·√(∇fᵀG⁻¹∇f) ≤ ρ_k`` with ``ρ_0 = r``, ``ρ_{k+1} = max(r, 2ℓ_k)`` after a
-        step of length ``ℓ_k``. ``"auto"``: 1 (Fisher–Rao length, KL ≈ ½) when the
+        step of length ``ℓ_k``. ``"auto"``: 2 (Fisher–Rao length, KL ≈ 2) when the
         manifold is a statistical manifold, no bound elsewhere (predictive models too).
     raise_on_divergence : bool, default False
         Raise :class:`~infogeo.DivergenceError` (carrying the result) instead of
@@ -145,6 +151,7 @@ class RiemannianGradientDescent(IterativeSolver):
             opts["max_time"],
             opts["min_step"],
             opts["stopping"],
+            relative_gtol=not has_fisher_metric(manifold),
         )
         retraction = opts["retraction"]
         if retraction not in ("retract", "exp"):
@@ -163,7 +170,7 @@ class RiemannianGradientDescent(IterativeSolver):
         self.progress = bool(opts["progress"])
         self.raise_on_divergence = bool(opts["raise_on_divergence"])
         if self.progress:
-            _require_tqdm()
+            require_tqdm()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.manifold!r}, step_rule={self.step_rule!r})"
@@ -173,13 +180,13 @@ class RiemannianGradientDescent(IterativeSolver):
         """``d = (G + λI)⁻¹ ∇f`` and ``slope = ∇fᵀd``, or a :class:`Stop` saying why
         there is none: the run diverged (``G`` under/overflows at ``x``) or ``G`` is
         singular at an ordinary point (then damping is the remedy)."""
-        if not np.any(egrad):  # a stationary point: no solve needed (nor possible, maybe)
+        if not egrad.any():  # a stationary point: no solve needed (nor possible, maybe)
             return np.zeros_like(egrad), 0.0
         problem = None
         try:
             d = np.asarray(self.manifold.riemannian_gradient(x, egrad, damping=damping))
-            slope = float(np.dot(egrad, d))
-            if not (np.all(np.isfinite(d)) and np.isfinite(slope) and slope >= 0):
+            slope = directional_slope(self.manifold, x, egrad, d, damping)
+            if not (np.isfinite(d).all() and np.isfinite(slope) and slope >= 0):
                 problem = f"∇fᵀ(G + λI)⁻¹∇f = {slope:.3g}"
         except ValueError as exc:
             problem = str(exc)
@@ -266,12 +273,13 @@ class RiemannianGradientDescent(IterativeSolver):
             state.damping,
             self._make_trial(objective, x, d),
             objective.gradient,
+            transported_slope(self.manifold, x, d),
             initial=state.memory.get("guess"),
         )
         step: Step = rule(ctx)
         if step.failure is not None:
             return Outcome(step.t, 0.0, step.accepted, step.shortened, step.failure)
-        if step.accepted and np.array_equal(step.x, x):
+        if step.accepted and same_point(step.x, x):
             return Outcome(
                 step.t,
                 0.0,
@@ -374,13 +382,3 @@ class RiemannianGradientDescent(IterativeSolver):
 
     #: ``_result(x, f, g, grad_norm, nit, objective, history, start, stop)``
     _result = staticmethod(build_result)
-
-
-def _require_tqdm():
-    try:
-        import tqdm  # noqa: F401
-    except ImportError as exc:
-        raise ImportError(
-            "progress=True needs the optional dependency tqdm: pip install 'infogeo[progress]' "
-            "(or pip install tqdm)"
-        ) from exc

@@ -91,8 +91,9 @@ class StepContext:
     derivative
         Optional ``derivative(t, x_t, egrad_t) -> φ′(t)``, the derivative of
         ``φ(t) = f(R_x(−t d))`` at a trial point ``x_t`` with Euclidean gradient
-        ``egrad_t``, used by :class:`StrongWolfe`; ``None`` means ``−egrad_tᵀ d`` (exact
-        for the chart's ``x + v`` retraction).
+        ``egrad_t``, used by :class:`StrongWolfe` and by :class:`ArmijoBacktracking`
+        below rounding; ``None`` means ``−egrad_tᵀ d`` (exact for the chart's ``x + v``
+        retraction). :func:`transported_slope` gives ``−egrad_tᵀ T_{x→x_t} d``.
     initial
         Optional first trial suggested by the solver from its previous step (a
         Barzilai–Borwein step, see :class:`ArmijoBacktracking`); ``None``: the rule's own.
@@ -108,6 +109,31 @@ class StepContext:
     gradient: Callable
     derivative: Callable | None = None
     initial: float | None = None
+
+
+def same_point(a: np.ndarray, b: np.ndarray) -> bool:
+    """``np.array_equal`` for two float arrays, without its argument conversion (it runs
+    every trial step)."""
+    return a.shape == b.shape and not (a != b).any()
+
+
+def transported_slope(manifold, x, d) -> Callable | None:
+    """``(t, x_t, egrad_t) ↦ −egrad_tᵀ T_{x→x_t} d``, the slope of ``φ(t) = f(R_x(−t d))``
+    to first order, with the manifold's ``vector_transport`` (``None`` without one).
+
+    On an embedded manifold ``−egrad_tᵀ d`` is wrong by the normal part of ``egrad_t``
+    times ``x_tᵀd ≈ t‖d‖²`` (``d`` is tangent at ``x``, not at ``x_t``): for a
+    Rayleigh quotient of scale 1e10 on the sphere that term is as large as the slope
+    itself. The transport makes ``d`` tangent at ``x_t`` (a projection there).
+    """
+    transport = getattr(manifold, "vector_transport", None)
+    if not callable(transport):
+        return None
+
+    def slope(t, x_t, egrad_t):
+        return -float(np.dot(egrad_t, transport(x, d, x_t)))
+
+    return slope
 
 
 class StepRule:
@@ -167,16 +193,21 @@ class ArmijoBacktracking(StepRule):
     ``t`` is reduced until ``f(R_x(−t d)) ≤ f(x) − c₁ t ∇fᵀd``: each reduction moves
     to the minimizer of the quadratic interpolating ``f(x)``, the slope ``−∇fᵀd`` and
     the rejected value, kept within ``[0.2 t, shrink·t]`` (safeguarded interpolation,
-    Nocedal & Wright §3.5), so a rejected trial lands near the minimum along ``−d``
-    rather than at the next power of two.
+    Nocedal & Wright §3.5) and taken when it lies below ``0.9·shrink·t`` (else
+    ``t ← shrink·t``), so a rejected trial lands near the minimum along ``−d`` rather
+    than at the next power of two.
 
     When the decrease promised by the initial step, ``c₁ t ∇fᵀd``, is below the
     rounding error of ``f`` (``16 ε |f|``), values cannot decide the test, and the
     approximate Armijo condition of Hager & Zhang (SIAM J. Optim. 16, 2005) is used
     instead: ``f`` has not risen beyond rounding, and the slope along the step,
-    ``φ′(t) ≈ −∇f(x_t)ᵀd``, satisfies ``φ′(t) ≤ (1 − 2c₁) ∇fᵀd`` (exact sufficient
-    decrease for a quadratic). This lets the iteration reach a tight ``gtol`` instead
-    of stalling at rounding level.
+    ``φ′(t)`` (``ctx.derivative``, else ``−∇f(x_t)ᵀd``), satisfies
+    ``φ′(t) ≤ (1 − 2c₁) ∇fᵀd`` (exact sufficient decrease for a quadratic). This lets
+    the iteration reach a tight ``gtol`` instead of stalling at rounding level. Which
+    test applies is decided per trial step: backtracking from a long first trial can end
+    below rounding (after rejected rises that shrank like ``t²``, the overshoot of a
+    descent direction; rises shrinking like ``t`` mean the gradient is wrong, and the
+    values keep deciding).
 
     After ``max_backtracks`` reductions the rule reports failure: ``fun`` cannot be
     decreased along ``−d``.
@@ -229,25 +260,36 @@ class ArmijoBacktracking(StepRule):
         t = capped_step(t, ctx.slope, self._radius)
         shortened = False
         noise = 16 * _EPS * abs(ctx.fun)
-        # values cannot decide the test below rounding: use the slope instead
-        by_slope = self.c1 * t * ctx.slope < noise
+        rises = []  # (t, f(x_t) − f(x)) of trials the values rejected
         self.backtracked = False  # whether the first trial was rejected (for the solver)
         for k in range(self.max_backtracks + 1):
             self.backtracked = k > 0
+            # values cannot decide the test below rounding: use the slope instead (judged
+            # per trial: backtracking from a long first trial can end below rounding, but
+            # only after rises that shrank like t², the overshoot of a descent direction;
+            # rises shrinking like t mean ∇f is wrong, and slopes from it cannot be trusted)
+            by_slope = self.c1 * t * ctx.slope < noise and (not rises or _overshoot(rises))
             t, x, f, cut = ctx.trial(t)
             shortened |= cut
             if x is None:
                 return self._out_of_domain(ctx)
-            if np.array_equal(x, ctx.x):
+            if same_point(x, ctx.x):
+                if k == 0 and not cut:
+                    return self._too_short(ctx, t)
                 break  # the trial no longer moves x: no decrease is possible along −d
             promised = self.c1 * t * ctx.slope
             phi_t = None  # the slope φ′(t) ≈ −∇f(x_t)ᵀd, when it was computed
             if not by_slope:
                 if f <= ctx.fun - promised:
                     return Step(t, x, f, shortened)
+                rises.append((t, f - ctx.fun))
             elif f <= ctx.fun + noise:
                 g = ctx.gradient(x)
-                phi_t = -float(np.dot(g, ctx.direction))
+                phi_t = (
+                    -float(np.dot(g, ctx.direction))
+                    if ctx.derivative is None
+                    else float(ctx.derivative(t, x, g))
+                )
                 if phi_t <= (1.0 - 2.0 * self.c1) * ctx.slope:
                     return Step(t, x, f, shortened, egrad=g)
             t = self._backtrack(t, f, phi_t, ctx)
@@ -267,21 +309,44 @@ class ArmijoBacktracking(StepRule):
             ),
         )
 
+    @staticmethod
+    def _too_short(ctx, t) -> Step:
+        """Failure when even the first trial step leaves x unchanged in float64."""
+        return Step(
+            0.0,
+            None,
+            ctx.fun,
+            False,
+            accepted=False,
+            failure=f"the first trial step (t = {t:.3g}) does not move x: the Riemannian "
+            f"gradient, of norm {math.sqrt(max(ctx.slope, 0.0)):.3g}, is below what x "
+            "resolves at this scale; rescale fun (its values and gradient are tiny "
+            "against x) or pass a larger step_size",
+        )
+
     def _backtrack(self, t, f, phi_t, ctx) -> float:
         """The next trial: the minimizer of the quadratic through ``φ(0) = f(x)``,
         ``φ′(0) = −∇fᵀd`` and ``φ(t)`` (or, when ``φ′(t)`` was computed because values
         are below rounding, the secant root of ``φ′`` through ``φ′(0)`` and ``φ′(t)``),
         safeguarded to ``[0.2 t, shrink·t]`` (Nocedal & Wright, *Numerical
-        Optimization*, §3.5)."""
+        Optimization*, §3.5), and taken only when it calls for a cut clearly deeper than
+        ``shrink`` (below ``0.9·shrink·t``); otherwise ``t ← shrink·t``.
+
+        A model minimizer just under ``shrink·t`` gains nothing over the plain cut, and
+        on steepest descent, where steps close to the line minimizer zigzag, the plain
+        cut is the faster one: on the MLEs of ``bench_optim`` plain gradient descent
+        takes 388 / 504 / 1205 iterations (Gamma / Beta / Dirichlet) with this rule,
+        450 / 504 / 1394 with the minimizer always taken and 426 / 546 / 3472 with
+        halving alone."""
         if phi_t is not None:
             denom = ctx.slope + phi_t
             guess = t * ctx.slope / denom if denom > 0 else 0.0
         else:
             curvature = 2.0 * (f - ctx.fun + ctx.slope * t)
             guess = ctx.slope * t * t / curvature if curvature > 0 else 0.0
-        if not np.isfinite(guess):
-            guess = 0.0
-        return min(max(guess, 0.2 * t), self.shrink * t)
+        if not np.isfinite(guess) or guess >= 0.9 * self.shrink * t:
+            return self.shrink * t
+        return max(guess, 0.2 * t)
 
     def __repr__(self) -> str:
         cap = "" if self.max_length is None else f", max_length={self.max_length:g}"
@@ -534,6 +599,18 @@ class StrongWolfe(StepRule):
 
     def __repr__(self) -> str:
         return f"StrongWolfe(initial={self.initial:g}, c1={self.c1:g}, c2={self.c2:g})"
+
+
+def _overshoot(rises) -> bool:
+    """Whether the last two rejected rises ``(t₁, r₁)``, ``(t₂, r₂)``, ``t₂ < t₁``, shrank
+    faster than ``t^1.5``: ``φ(t) − φ(0) ≈ ½φ″t² − st`` falls quadratically once the step
+    is past the minimizer, a wrong (uphill) gradient gives ``r ∝ t``."""
+    if len(rises) < 2:
+        return False
+    (t1, r1), (t2, r2) = rises[-2], rises[-1]
+    if not (0 < t2 < t1 and r1 > 0):
+        return False
+    return r2 < r1 * (t2 / t1) ** 1.5
 
 
 def _cubic_step(lo, hi) -> float:

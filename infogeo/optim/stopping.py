@@ -133,22 +133,47 @@ class AnyOf(StoppingCriterion):
 
 
 class GradientTolerance(StoppingCriterion):
-    """Converged when the Riemannian gradient norm ``√(∇fᵀ G⁻¹ ∇f) ≤ gtol``."""
+    """Converged when the Riemannian gradient norm ``√(∇fᵀ G⁻¹ ∇f) ≤ gtol`` (absolute), or
+    with ``relative=True``, ``≤ gtol · min(1, ‖grad f(x₀)‖)``.
 
-    def __init__(self, gtol: float):
+    The relative form is for metrics that carry no scale of their own (anything but a
+    Fisher metric): ``f`` and ``c·f`` then have gradients ``c`` times apart, and an
+    absolute ``gtol`` would declare a problem of scale ``c = 1e-20`` converged at its
+    start. Measured against the start's gradient norm when that is below 1, the test is
+    the same for every ``c ≤ 1``; it is never looser than the absolute one. (For ``c ≫ 1``
+    an absolute ``gtol`` may lie below what float64 resolves: the optimizer's rounding
+    floor test reports that as converged.) The Fisher norm needs neither: it is invariant
+    under reparametrization and under rescaling the data.
+    """
+
+    def __init__(self, gtol: float, relative: bool = False):
         self.gtol = check_positive(gtol, "gtol")
+        self.relative = bool(relative)
+        self._start = None  # ‖grad f(x₀)‖ of the current run (relative=True)
+
+    def reset(self) -> None:
+        self._start = None
 
     def __call__(self, state):
-        if state.grad_norm <= self.gtol:
+        if self.relative and (self._start is None or state.nit == 0):
+            self._start = state.grad_norm
+        scale = min(1.0, self._start) if self.relative else 1.0
+        if state.grad_norm <= self.gtol * scale:
+            rel = (
+                ""
+                if scale == 1.0
+                else f" · {scale:.3g} (relative to the start's gradient norm, below 1)"
+            )
             return Stop(
                 True,
                 CONVERGED,
-                f"Riemannian gradient norm {state.grad_norm:.3g} <= gtol = {self.gtol:g}",
+                f"Riemannian gradient norm {state.grad_norm:.3g} <= gtol = {self.gtol:g}{rel}",
             )
         return None
 
     def __repr__(self) -> str:
-        return f"GradientTolerance({self.gtol:g})"
+        rel = ", relative=True" if self.relative else ""
+        return f"GradientTolerance({self.gtol:g}{rel})"
 
 
 class FunctionTolerance(StoppingCriterion):

@@ -48,6 +48,10 @@ class StatisticalManifold(DualGeometry, RiemannianManifold):
     #: whether the end points of an interval support are admissible observations
     _closed_support: bool = False
     _names: tuple[str, ...] | None = None
+    #: which rule of :mod:`infogeo.optim.degenerate` checks data before ``ig.fit`` (where
+    #: the MLE does not exist or lies on the boundary); ``None``: no family-specific
+    #: rule, a failed fit is diagnosed after the run instead
+    mle_data_rule: str | None = None
 
     # ------------------------------------------------------------------ names
     @property

@@ -147,3 +147,134 @@ def test_extreme_scales_leave_the_sufficient_statistic_path_honestly():
     assert res.success and res.x[0] == pytest.approx(1e300)
     with pytest.raises(ValueError, match=r"diverged|overflow"):
         ig.fit(ig.Gamma(), [1e300, 2e300, 3e300])
+
+
+# ---------------------------------------------------------------- families without rules
+def test_every_builtin_family_names_its_rule():
+    """The rule comes from the family class (mle_data_rule), one list for fit and the
+    families; only the user-defined kinds have none."""
+    import inspect
+
+    import infogeo.statistics as stats
+    from infogeo.optim.degenerate import _RULES
+    from infogeo.statistics.manifold import StatisticalManifold
+
+    generic = {"CustomExponentialFamily", "ParametricFamily", "Reparametrized"}
+    for name in stats.__all__:
+        cls = getattr(stats, name)
+        if inspect.isclass(cls) and issubclass(cls, StatisticalManifold):
+            if cls is StatisticalManifold or name in generic:
+                assert cls.mle_data_rule is None, name
+            else:
+                assert cls.mle_data_rule in _RULES, name
+
+
+def _normal_lp(x, t):
+    import autograd.numpy as anp
+
+    return -0.5 * ((x - t[0]) / t[1]) ** 2 - anp.log(t[1]) - 0.5 * np.log(2 * np.pi)
+
+
+def _gamma_lp(x, t):
+    import autograd.numpy as anp
+    from autograd.scipy.special import gammaln
+
+    return t[0] * anp.log(t[1]) - gammaln(t[0]) + (t[0] - 1) * anp.log(x) - t[1] * x
+
+
+def _bernoulli_lp(x, t):
+    import autograd.numpy as anp
+
+    return x * anp.log(t[0]) + (1 - x) * anp.log1p(-t[0])
+
+
+def user_normal():
+    return ig.ParametricFamily(
+        _normal_lp, 2, "real", bounds=[(None, None), (0, None)], names=("mu", "sigma")
+    )
+
+
+def user_gamma():
+    return ig.ParametricFamily(_gamma_lp, 2, "positive", bounds=[(0, None), (0, None)])
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [(np.ones(10), "all 10 observations equal 1"), ([1.3], "a single observation, 1.3")],
+)
+def test_user_family_degenerate_data_is_a_diagnosed_divergence(data, what):
+    """The built-in Normal refuses these data before the first step; a user-written
+    Normal (no rule) runs, sigma -> 0 until the Fisher quadrature fails, and that failure
+    is reported as a divergence naming the data and sigma -> 0, not a raw quadrature
+    error."""
+    with pytest.raises(ValueError, match=NO_MLE):
+        ig.fit(Normal(), data)
+    res = ig.fit(user_normal(), data)
+    assert not res.success and res.status == 5
+    assert what in res.message and "sigma -> 0" in res.message
+    assert NO_MLE in res.message and "ConvergenceError" in res.message
+    assert np.all(np.isfinite(res.x)) and 0 < res.x[1] < 1e-3
+    np.testing.assert_allclose(res.x[0], np.mean(data), rtol=1e-9)  # μ̂ = x for every σ
+
+
+def test_user_family_all_equal_runs_to_infinity_and_can_raise():
+    """Gamma data all equal: the likelihood grows as shape, rate -> inf with shape/rate
+    fixed at the observation (the built-in Gamma refuses the data up front)."""
+    fam = user_gamma()
+    res = ig.fit(fam, [2.0, 2.0, 2.0])
+    assert not res.success and res.status == 5
+    assert "theta[0] -> +inf" in res.message and "theta[1] -> +inf" in res.message
+    assert "all 3 observations equal 2" in res.message
+    np.testing.assert_allclose(res.x[0] / res.x[1], 2.0, rtol=1e-6)  # the mean stays at x
+    with pytest.raises(ig.DivergenceError, match="all 3 observations equal 2") as info:
+        ig.fit(fam, [2.0, 2.0, 2.0], raise_on_divergence=True)
+    assert info.value.result.status == 5 and np.all(info.value.result.x > 1e6)
+
+
+def test_user_family_boundary_maximum_is_named():
+    """Bernoulli written by hand, all ones: the likelihood's supremum is at p = 1 (the
+    built-in family returns it in closed form); the run reaches p = 1 and says so."""
+    fam = ig.ParametricFamily(_bernoulli_lp, 1, ("integers", 0, 1), bounds=[(0, 1)])
+    assert ig.fit(Bernoulli(), np.ones(8)).on_boundary
+    res = ig.fit(fam, np.ones(8))
+    assert not res.success and res.status == 5
+    assert "theta[0] -> 1" in res.message and "all 8 observations equal 1" in res.message
+    assert res.x[0] >= 1 - 1e-6
+
+
+def test_user_family_data_outside_support_fail_before_any_step():
+    calls = []
+
+    def lp(x, t):
+        calls.append(1)
+        return _gamma_lp(x, t)
+
+    fam = ig.ParametricFamily(lp, 2, "positive", bounds=[(0, None), (0, None)])
+    with pytest.raises(ValueError, match=r"data\[1\] = -1 is outside the support"):
+        ig.fit(fam, [2.0, -1.0, 3.0])
+    assert not calls
+
+
+def test_user_family_ordinary_data_and_user_callbacks_are_untouched():
+    x = np.random.default_rng(3).normal(2.0, 0.5, size=40)
+    res = ig.fit(user_normal(), x)
+    assert res.success
+    np.testing.assert_allclose(res.x, [x.mean(), x.std()], rtol=1e-8)
+
+    def boom(r):
+        raise KeyError("from the callback")
+
+    with pytest.raises(KeyError, match="from the callback"):
+        ig.fit(user_normal(), np.ones(5), callback=boom)
+
+
+def test_describe_degenerate_counts_distinct_observations():
+    from infogeo.optim.degenerate import describe_degenerate
+
+    assert describe_degenerate(np.array([1.0, 2.0, 1.0, 2.0]), 3) == (
+        "the 4 observations take only 2 distinct values for 3 parameters"
+    )
+    assert describe_degenerate(np.array([[1.0, 2.0], [1.0, 2.0]]), 5).startswith(
+        "all 2 observations equal [1. 2.]"
+    )
+    assert describe_degenerate(np.array([1.0, 2.0, 3.0]), 3) is None

@@ -139,3 +139,70 @@ def test_slow_convergence_is_not_mistaken_for_a_floor():
         max_iter=60,
     )
     assert not res.success and res.status == 1 and "floor" not in res.message
+
+
+# ---------------------------------------------------------------- scale of the problem
+def test_relative_gradient_tolerance_uses_the_start_gradient_below_one():
+    tol = GradientTolerance(1e-8, relative=True)
+    assert tol(_state(nit=0, grad_norm=1e-6)) is None  # start: 1e-6 > 1e-8 · 1e-6
+    assert tol(_state(nit=5, grad_norm=2e-14)) is None
+    stop = tol(_state(nit=6, grad_norm=5e-15))
+    assert stop.success and "relative to the start" in stop.message
+    tol.reset()
+    assert tol(_state(nit=0, grad_norm=50.0)) is None  # above 1: the absolute test
+    assert tol(_state(nit=1, grad_norm=9e-9)).success
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1e-6, 1.0, 1e6])
+def test_gtol_on_a_plain_metric_follows_the_scale_of_fun(scale):
+    """f = s·½|A(x − c)|²: the minimizer c does not depend on s. An absolute gtol = 1e-8
+    would stop at |x − c| ≈ 1e-8/s (1e4 for s = 1e-12); measured against the start's
+    gradient, every s reaches c to the same relative accuracy, or the rounding floor."""
+    A = np.diag([1.0, 2.0, 3.0])
+    c = np.array([1.0, -2.0, 3.0])
+    f = lambda x: 0.5 * scale * np.sum((A @ (x - c)) ** 2)  # noqa: E731
+    g = lambda x: scale * A.T @ (A @ (x - c))  # noqa: E731
+    res = minimize(f, np.zeros(3), ig.Euclidean(3), grad=g, step_size=1.0 / (9 * scale))
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, c, rtol=0, atol=1e-6)  # 1e-8 · |∇f(x₀)| / s
+
+
+def test_a_statistical_manifold_keeps_the_absolute_fisher_tolerance():
+    from infogeo.optim.options import has_fisher_metric
+
+    assert has_fisher_metric(ig.Normal())
+    assert not has_fisher_metric(ig.Euclidean(2))
+    x = np.random.default_rng(0).normal(3.0, 2.0, size=200)
+    res = ig.fit(ig.Normal(), x, x0=[0.0, 1.0])
+    assert res.success and "relative" not in res.message and res.grad_norm <= 1e-10
+
+
+def test_scaled_rayleigh_quotient_ends_at_its_rounding_floor():
+    """x ↦ xᵀ(sA)x on the sphere with s = 1e10: f ≈ −6e10 resolves no decrease below
+    1e-5, the gradient no norm below ≈ 1e-5. The run used to end after 5000 iterations
+    (success=False, the gradient norm stuck at 1e3 by slopes measured along d instead of
+    along the retraction curve); now it reaches the eigenvector (numpy's eigh) and says
+    that float64 stopped it."""
+    from geomstats.geometry.hypersphere import Hypersphere
+
+    rng = np.random.default_rng(0)
+    B = rng.standard_normal((20, 20))
+    A = 1e10 * (B + B.T) / 2
+    w, V = np.linalg.eigh(A)
+    sphere = ig.from_geomstats(Hypersphere(19))
+    x0 = sphere.random_point(rng=np.random.default_rng(1))
+    res = minimize(lambda x: x @ A @ x, x0, sphere, grad=lambda x: 2 * A @ x, max_iter=2000)
+    assert res.success and "rounding floor" in res.message, res.message
+    assert res.nit < 1000
+    np.testing.assert_allclose(abs(res.x @ V[:, 0]), 1.0, atol=1e-12)
+    assert res.fun == pytest.approx(w[0], rel=1e-14)
+
+
+def test_a_step_that_cannot_move_x_is_named():
+    """f of scale 1e-20: no step of length t·|∇f| ≈ 1e-20 moves x; an absolute gtol
+    used to declare the start converged."""
+    f = lambda x: 1e-20 * np.sum((x - 3.0) ** 2)  # noqa: E731
+    g = lambda x: 2e-20 * (x - 3.0)  # noqa: E731
+    res = minimize(f, np.ones(2), ig.Euclidean(2), grad=g)
+    assert not res.success and res.status == 4
+    assert "does not move x" in res.message and "rescale fun" in res.message

@@ -22,6 +22,8 @@ class Binomial(BinomialEF, OneParameterFamily):
     * ``KL = n [p₁ log(p₁/p₂) + (1 − p₁) log((1 − p₁)/(1 − p₂))]``
     """
 
+    mle_data_rule = "binomial"
+
     _names = ("p",)
     _phi_range = (0.0, np.pi)  # in units of √n, see _phi
 

@@ -23,6 +23,8 @@ class Beta(BetaEF, _DirichletGeometry):
     * Geodesics are numerical (analytic Christoffel symbols and derivatives).
     """
 
+    mle_data_rule = "all_equal"
+
     _names = ("a", "b")
     support = ("interval", 0.0, 1.0)
 

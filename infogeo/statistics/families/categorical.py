@@ -23,6 +23,8 @@ class Categorical(CategoricalEF, StatisticalManifold):
     * ``KL = Σᵢ pᵢ log(pᵢ/qᵢ)``
     """
 
+    mle_data_rule = "categorical"
+
     def __init__(self, k: int):
         self.k = check_positive_int(k, "k", minimum=2)
         self._names = tuple(f"p_{i + 1}" for i in range(self.k - 1))

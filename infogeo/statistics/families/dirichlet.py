@@ -116,6 +116,8 @@ class Dirichlet(DirichletEF, _DirichletGeometry):
     * Geodesics are numerical (analytic Christoffel symbols and derivatives).
     """
 
+    mle_data_rule = "all_equal"
+
     def __init__(self, k: int):
         self.k = check_positive_int(k, "k", minimum=2)
         self._names = tuple(f"alpha_{i + 1}" for i in range(self.k))

@@ -19,6 +19,8 @@ class Exponential(ExponentialEF, OneParameterFamily):
     * ``KL = log(λ₁/λ₂) + λ₂/λ₁ − 1``
     """
 
+    mle_data_rule = "exponential"
+
     _names = ("rate",)
     support = ("interval", 0.0, np.inf)
     _closed_support = True

@@ -53,6 +53,8 @@ class Gamma(GammaEF, ClosedFormConnection, StatisticalManifold):
     * Geodesics are numerical (analytic Christoffel symbols and derivatives).
     """
 
+    mle_data_rule = "all_equal"
+
     _names = ("shape", "rate")
     support = ("interval", 0.0, np.inf)
 

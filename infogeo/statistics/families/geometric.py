@@ -20,6 +20,8 @@ class Geometric(GeometricEF, OneParameterFamily):
     * ``KL = log(p₁/p₂) + ((1 − p₁)/p₁) log((1 − p₁)/(1 − p₂))``
     """
 
+    mle_data_rule = "geometric"
+
     _names = ("p",)
     support = ("integers", 0, None)
     _phi_range = (-np.inf, 0.0)

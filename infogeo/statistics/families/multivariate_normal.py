@@ -58,6 +58,8 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         :meth:`geodesic` call (default 5.0), shared by the pairs of a batch.
     """
 
+    mle_data_rule = "multivariate_normal"
+
     #: Sufficient statistic with raw second moments: ig.fit certifies its estimate on
     #: the data (see :mod:`infogeo.optim.fit_sufficient`).
     _statistic_cancels = True

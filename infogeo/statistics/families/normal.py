@@ -25,6 +25,8 @@ class Normal(NormalEF, StatisticalManifold):
     * ``KL = log(σ₂/σ₁) + (σ₁² + (μ₁−μ₂)²) / (2σ₂²) − ½``.
     """
 
+    mle_data_rule = "normal"
+
     #: Sufficient statistic with raw second moments: ig.fit certifies its estimate on
     #: the data (see :mod:`infogeo.optim.fit_sufficient`).
     _statistic_cancels = True

@@ -20,6 +20,8 @@ class Poisson(PoissonEF, OneParameterFamily):
     * ``KL = λ₁ log(λ₁/λ₂) − λ₁ + λ₂``
     """
 
+    mle_data_rule = "poisson"
+
     _names = ("rate",)
     support = ("integers", 0, None)
     _phi_range = (0.0, np.inf)
