@@ -64,7 +64,8 @@ def test_identity_metric_manifold_matches_plain_gradient_descent():
 
 def test_euclidean_armijo_matches_textbook_backtracking(rosenbrock):
     """Backtracking by safeguarded quadratic interpolation (Nocedal & Wright §3.5):
-    t ← clip(t² φ′ / (2(φ(t) − φ(0) + t φ′)), 0.2 t, 0.5 t) with φ′ = |∇f|², from the
+    t ← max(t² φ′ / (2(φ(t) − φ(0) + t φ′)), 0.2 t) with φ′ = |∇f|², or t/2 when that
+    minimizer is not below 0.45 t, from the
     first trial 1 until a search backtracks, then from min(1, sᵀy / yᵀy) (the
     Barzilai–Borwein step, s = x₊ − x, y = ∇f(x₊) − ∇f(x))."""
     f, g = rosenbrock
@@ -75,7 +76,8 @@ def test_euclidean_armijo_matches_textbook_backtracking(rosenbrock):
         t, gx, fx = t0, g(x), f(x)
         slope = gx @ gx
         while (ft := f(x - t * gx)) > fx - 1e-4 * t * slope:
-            t = min(max(slope * t * t / (2 * (ft - fx + slope * t)), 0.2 * t), 0.5 * t)
+            guess = slope * t * t / (2 * (ft - fx + slope * t))
+            t = 0.5 * t if guess >= 0.45 * t else max(guess, 0.2 * t)
             bb = True
         s, y = -t * gx, g(x - t * gx) - gx
         x = x + s
