@@ -386,7 +386,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
 
     def exp(self, p, v) -> np.ndarray:
         """Closed-form exponential map (Eriksen 1987): with ``L = chol(Σ)``,
-        ``(δ, B) = (L⁻¹μ̇, L⁻¹Σ̇L⁻ᵀ)`` and ``exp(A) = [[Δ, δ′, ·], …]`` for
+        ``(δ, B) = (L⁻¹μ̇, L⁻¹Σ̇L⁻ᵀ)`` (double-double solves) and ``exp(A) = [[Δ, δ′, ·], …]`` for
         ``A = [[−B, δ, 0], [δᵀ, 0, −δᵀ], [0, −δ, B]]``, the end point is
         ``(μ + LΔ⁻¹δ′, LΔ⁻¹Lᵀ)``.
 
@@ -398,10 +398,8 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         p = self.check_point(self._points(p))
         v = self._vectors(v)
         p, v = np.broadcast_arrays(p, v)
-        L = np.linalg.cholesky(self._cov(p))
-        delta = mg.tril_solve(L, v[..., : self.d, None])[..., 0]
-        Y = mg.tril_solve(L, self._cov(v))
-        B = mg.sym(mg.tril_solve(L, np.swapaxes(Y, -1, -2)))
+        # (δ, B) = (L⁻¹μ̇, L⁻¹Σ̇L⁻ᵀ) in double-double: exact to rounding for any cond Σ
+        L, delta, B = mg.whiten(0.0, self._cov(p), v[..., : self.d], self._cov(v))
         mu, S = mg.exp_long(delta, B)
         return self._from_standard(p, L, mu, S)
 
@@ -414,10 +412,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         """``exp(p, t v)`` for a 1-d array ``t``, from one eigendecomposition."""
         p = self.check_point(self._points(p))
         v = self._vectors(v)
-        L = np.linalg.cholesky(self._cov(p))
-        delta = mg.tril_solve(L, v[: self.d, None])[:, 0]
-        Y = mg.tril_solve(L, self._cov(v))
-        B = mg.sym(mg.tril_solve(L, Y.T))
+        L, delta, B = mg.whiten(0.0, self._cov(p), v[: self.d], self._cov(v))
         mu, S = mg.exp_long(delta, B, np.asarray(t, dtype=float).reshape(-1))
         return self._from_standard(p, L, mu, S)
 
