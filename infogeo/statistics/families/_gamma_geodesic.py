@@ -117,19 +117,41 @@ def _a3_f_prime(alpha: np.ndarray) -> np.ndarray:
     return acc
 
 
-def _A_and_slope(alpha: np.ndarray):
-    """``A = α² f(α)`` and ``dA/dℓ = 2A + α³f′(α)`` (``ℓ = log α``); above ``α = 10⁴``
-    from the series ``A = ½ + 1/(6α) − 1/(30α³) + 1/(42α⁵)``,
-    ``dA/dℓ = −1/(6α) + 1/(10α³) − 5/(42α⁵)`` (exact to rounding there, and finite up
-    to the float64 limit, where ``α²`` overflows)."""
+def _A(alpha: np.ndarray) -> np.ndarray:
+    """``A = α² f(α)`` (``→ 1`` as ``α → 0``, ``→ ½`` as ``α → ∞``) without forming
+    ``α²`` or ``f``, so it is finite from the smallest to the largest float64:
+    ``Σ_{k<8} (α/(α + k))² − 8α/(α + 8) + (α/y)² y²S(y)`` (:func:`_f` times ``α²``,
+    ``y = α + 8``) up to ``α = 10⁴``, the series
+    ``½ + 1/(6α) − 1/(30α³) + 1/(42α⁵)`` above."""
     big = alpha > 1e4
-    small = np.where(big, 1.0, alpha)
-    A = small * small * _f(small)
-    dA = 2.0 * A + _a3_f_prime(small)
+    a = np.where(big, 1.0, alpha)
+    acc = np.zeros_like(a)
+    for k in range(_SHIFT):
+        acc += (a / (a + k)) ** 2
+    y = a + _SHIFT
+    iy = 1.0 / y
+    iy2 = iy * iy
+    series = np.full_like(y, _BERNOULLI[-1])
+    for coef in reversed(_BERNOULLI[:-1]):
+        series = series * iy2 + coef
+    series = 0.5 + series * iy  # y²S(y) = ½ + Σ B₂ₖ y^{1−2k}
+    acc += (a * iy) ** 2 * series - _SHIFT * a * iy
     if np.any(big):
         i = 1.0 / alpha[big]
         i2 = i * i
-        A[big] = 0.5 + i * (1.0 / 6.0 + i2 * (-1.0 / 30.0 + i2 / 42.0))
+        acc[big] = 0.5 + i * (1.0 / 6.0 + i2 * (-1.0 / 30.0 + i2 / 42.0))
+    return acc
+
+
+def _A_and_slope(alpha: np.ndarray):
+    """``A = α² f(α)`` (:func:`_A`) and ``dA/dℓ = 2A + α³f′(α)`` (``ℓ = log α``); above
+    ``α = 10⁴`` from the series ``dA/dℓ = −1/(6α) + 1/(10α³) − 5/(42α⁵)``."""
+    big = alpha > 1e4
+    A = _A(alpha)
+    dA = 2.0 * A + _a3_f_prime(np.where(big, 1.0, alpha))
+    if np.any(big):
+        i = 1.0 / alpha[big]
+        i2 = i * i
         dA[big] = i * (-1.0 / 6.0 + i2 * (1.0 / 10.0 - i2 * 5.0 / 42.0))
     return A, dA
 
@@ -222,10 +244,10 @@ def _integrals(x0: np.ndarray, x1: np.ndarray, c: np.ndarray, rule=_FINE):
     c2 = (0.25 * c * c)[:, None, None]
     sigma = np.exp(x) + c2 * np.exp(-x)
     alpha = sigma * sigma
-    root = np.sqrt(_f(alpha))
+    root_a = np.sqrt(_A(alpha))  # α√f, finite at every scale
     w = half[:, None, None] * weights
-    du = 2.0 * c * np.sum(root * w, axis=(1, 2))
-    d = 2.0 * np.sum(alpha * root * w, axis=(1, 2))
+    du = 2.0 * c * np.sum(root_a / alpha * w, axis=(1, 2))
+    d = 2.0 * np.sum(root_a * w, axis=(1, 2))
     return du, d
 
 
@@ -395,7 +417,7 @@ def gamma_log(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     c = np.sqrt(a) * np.sin(phi)
     p_is_lower = a1 < a2
     rising = p_is_lower & (phi <= 0.5 * np.pi)
-    speed_a = np.sqrt(np.maximum(1.0 - c * c / a1, 0.0) / _f(a1))
+    speed_a = a1 * np.sqrt(np.maximum(1.0 - c * c / a1, 0.0) / _A(a1))
     adot = np.where(rising, speed_a, -speed_a)
     udot = np.sign(du) * c / a1
     bdot = P[:, 1] * (adot / a1 - udot)
