@@ -49,7 +49,9 @@ def main(argv=None) -> None:
         t0 = time.perf_counter()
         res = run_case(case, n, np.random.default_rng(10), max_time=MAX_TIME)
         print(fmt.format(*res.row(), f"{time.perf_counter() - t0:.0f}"), flush=True)
-        for p, q, msg in res.errors[:3]:
+        # wrong answers (outside the bracket, reference failures) before clean failures
+        shown = sorted(res.errors, key=lambda e: "ConvergenceError" in e[2])
+        for p, q, msg in shown[:3]:
             print(
                 f"    e.g. p = {np.array2string(p, precision=3)}, "
                 f"q = {np.array2string(q, precision=3)}: {msg[:110]}"

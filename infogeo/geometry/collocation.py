@@ -375,28 +375,11 @@ def _homotopy(manifold, P, Q, N, max_iter, max_halvings, budget=None):
     lam0 = np.where(np.isfinite(force) & (force > 0), 0.05 * scale / force, 0.0)
     done = np.clip(lam0, 0.0, 1.0)  # the λ each pair has solved (λ₀: the line, nearly)
     conv = np.zeros(B, dtype=bool)
-    ok0 = done > 0
     growth = np.full(B, _HOMOTOPY_GROWTH)
-    # stage 0: solve at λ₀ itself
-    active = np.flatnonzero(ok0)
-    if active.size:
-        Ys, ok = _newton(
-            manifold,
-            P[active],
-            Q[active],
-            Y[active],
-            N,
-            scale[active],
-            max_iter,
-            max_halvings,
-            budget,
-            done[active],
-        )
-        Y[active[ok]] = Ys[ok]
-        conv[active[ok]] = done[active[ok]] >= 1.0
-        active = active[ok & (done[active] < 1.0)]
+    active = np.flatnonzero(done > 0)
+    first = True  # stage 0 solves at λ₀ itself; a pair that fails it is given up
     while active.size and not (budget is not None and budget.expired()):
-        lam = np.minimum(done[active] * growth[active], 1.0)
+        lam = done[active] if first else np.minimum(done[active] * growth[active], 1.0)
         Ys, ok = _newton(
             manifold,
             P[active],
@@ -412,9 +395,14 @@ def _homotopy(manifold, P, Q, N, max_iter, max_halvings, budget=None):
         a = active[ok]
         Y[a], done[a] = Ys[ok], lam[ok]
         conv[a] = lam[ok] >= 1.0
-        growth[a] = np.minimum(growth[a] * 2.0, _HOMOTOPY_MAX_GROWTH)
-        growth[active[~ok]] = np.sqrt(growth[active[~ok]])
-        active = active[~conv[active] & (growth[active] >= _HOMOTOPY_MIN_GROWTH)]
+        if first:
+            keep = ok
+        else:
+            growth[a] = np.minimum(growth[a] * 2.0, _HOMOTOPY_MAX_GROWTH)
+            growth[active[~ok]] = np.sqrt(growth[active[~ok]])
+            keep = growth[active] >= _HOMOTOPY_MIN_GROWTH
+        active = active[~conv[active] & keep]
+        first = False
     return Y, conv
 
 

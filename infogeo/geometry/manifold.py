@@ -83,7 +83,7 @@ class RiemannianManifold:
         :class:`~infogeo.ConvergenceError`. See :mod:`infogeo.geometry.shooting`.
     max_time, max_time_per_pair
         The wall-clock budget in seconds of one numerical :meth:`log` / :meth:`dist`
-        / :meth:`geodesic` call when ``max_time=None`` is passed:
+        / :meth:`geodesic` / :meth:`exp` call when ``max_time=None`` is passed:
         ``max_time + max_time_per_pair · (pairs − 1)`` (defaults 5 s and 0.2 s, so a
         single pair never runs past about 5 s). A call that runs out of budget ends
         with :class:`~infogeo.ConvergenceError` (or NaN rows with ``errors="nan"``).
@@ -426,24 +426,33 @@ class RiemannianManifold:
         return dense_geodesic_jacobians(gamma, dgamma, v)
 
     # ---------------------------------------------------------- geodesics
-    def exp(self, p, v) -> np.ndarray:
+    def exp(self, p, v, *, max_time: float | None = None) -> np.ndarray:
         """Riemannian exponential: the point ``γ(1)`` of the geodesic with
         ``γ(0) = p``, ``γ̇(0) = v``.
 
         The base class integrates ``γ̈ᵏ + Γᵏᵢⱼ γ̇ⁱ γ̇ʲ = 0`` with DOP853 at
-        ``rtol = ode_rtol``, ``atol = ode_atol``, the whole batch as one system.
+        ``rtol = ode_rtol``, ``atol = ode_atol``, the whole batch as one system,
+        within a wall-clock budget of ``max_time`` seconds (default
+        ``self.max_time + self.max_time_per_pair · (points − 1)``, as for :meth:`log`).
 
         Raises
         ------
         ValueError
             If the geodesic leaves the chart's domain before ``t = 1``.
+        ConvergenceError
+            If the budget runs out first (``timed_out=True``): a very long or very
+            fast geodesic; pass a larger ``max_time`` or a shorter ``v``.
         """
+        from .budget import Budget, resolve_max_time
         from .geodesic_equation import integrate_geodesic
 
         p = self._points(p)
         v = self._vectors(v)
         p, v = np.broadcast_arrays(p, v)
-        return integrate_geodesic(self, p, v, np.array([1.0]))[0][..., 0, :]
+        budget = Budget(resolve_max_time(self, max_time, int(np.prod(p.shape[:-1]))))
+        return integrate_geodesic(self, p, v, np.array([1.0]), budget=budget, what="exp")[0][
+            ..., 0, :
+        ]
 
     def log(self, p, q, *, max_time: float | None = None, errors: str = "raise") -> np.ndarray:
         """Riemannian logarithm: the initial velocity ``v`` with ``exp(p, v) = q``.

@@ -134,3 +134,18 @@ def test_identical_points_and_geodesic_budget(closed_halfplane):
         assert M.dist([0.5, 2.0], [0.5, 2.0]) == 0.0
     g = M.geodesic([0.0, 1.0], [2.0, 1.0], max_time=30)
     assert g.length == pytest.approx(halfplane_distance([0.0, 1.0], [2.0, 1.0]), rel=1e-9)
+
+
+def test_exp_and_transport_by_the_ode_have_a_budget(halfplane):
+    """The numerical exp (and parallel transport, on the same integrator) end with a
+    timed-out ConvergenceError when the budget passes; within it they answer."""
+    p, v = np.array([0.0, 1.0]), np.array([3.0, 0.5])
+    with pytest.raises(ig.ConvergenceError, match="max_time") as info:
+        halfplane.exp(p, v, max_time=1e-9)
+    assert info.value.timed_out
+    q = halfplane.exp(p, v, max_time=30)
+    assert halfplane_distance(p, q) == pytest.approx(float(halfplane.norm(p, v)), rel=1e-9)
+    moved = halfplane.parallel_transport(p, np.array([0.2, -0.7]), q)
+    assert float(halfplane.norm(q, moved)) == pytest.approx(
+        float(halfplane.norm(p, [0.2, -0.7])), rel=1e-9
+    )

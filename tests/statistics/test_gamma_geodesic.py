@@ -48,7 +48,9 @@ def test_distance_agrees_with_the_generic_solver_and_is_symmetric():
     rng = np.random.default_rng(5)
     A = np.column_stack([rng.uniform(1, 6, 4), rng.uniform(0.5, 3, 4)])
     B = np.column_stack([rng.uniform(1, 6, 4), rng.uniform(0.5, 3, 4)])
-    np.testing.assert_allclose(gamma_dist(A, B), G.dist(A, B), rtol=1e-9)
+    generic = ig.RiemannianManifold.dist(G, A, B)
+    np.testing.assert_allclose(gamma_dist(A, B), generic, rtol=1e-9)
+    np.testing.assert_allclose(G.dist(A, B), generic, rtol=1e-9)  # delegates to Clairaut
     P, Q = _pairs()
     np.testing.assert_allclose(gamma_dist(Q, P), gamma_dist(P, Q), rtol=1e-12, atol=1e-15)
     assert gamma_dist([2.0, 3.0], [2.0, 3.0]) == 0.0
@@ -63,3 +65,42 @@ def test_equal_means_is_the_shape_direction():
         lambda s: np.sqrt(polygamma(1, s) - 1 / s), a, b, epsabs=0, epsrel=1e-13
     )[0]
     assert gamma_dist([a, a / 2.0], [b, b / 2.0]) == pytest.approx(ref, rel=1e-12)
+
+
+def test_exp_in_log_coordinates_matches_the_generic_integrator():
+    """``Gamma.exp`` integrates in ``(log α, log(α/β))``; the base class integrates the
+    closed-form Christoffel symbols in ``(α, β)``: the same end point at moderate
+    shapes, and ``exp(p, log_p q) = q`` at shapes 1e-6 … 1e6 where the original chart
+    is nearly singular."""
+    G = ig.Gamma()
+    P, Q = _pairs()
+    V = gamma_log(P, Q)
+    np.testing.assert_allclose(G.exp(P, V), ig.RiemannianManifold.exp(G, P, V), rtol=1e-9)
+    P = np.array([[1e-6, 1e6], [6.4e5, 5.9e-6], [1e-3, 1.0]])
+    Q = np.array([[1e6, 1e-6], [1e6, 2.9e-5], [1.0, 1.0]])
+    np.testing.assert_allclose(G.exp(P, G.log(P, Q)), Q, rtol=1e-8)
+
+
+def test_exp_budget_and_overflow():
+    G = ig.Gamma()
+    with pytest.raises(ig.ConvergenceError, match="max_time") as info:
+        G.exp([1.0, 1.0], [50.0, -40.0], max_time=1e-9)
+    assert info.value.timed_out
+    with pytest.raises(OverflowError, match="float64"):
+        G.exp([1e300, 1.0], [1e303, 1e3])
+
+
+def test_distance_at_the_float64_extremes():
+    """Shapes 1e±30 … 1e±300: ``A = α²f(α)`` is evaluated without forming ``α²`` or
+    ``f``, so the quadrature stays finite (the old ``√f`` underflowed to 0 beyond 1e150
+    and gave 326 for the first pair). Checks: the independent quadrature of the stress
+    harness where scipy's ψ′ is finite, and ``d ≥ |Δ log α|/√2`` (``A ≥ ½``)."""
+    from .stress_cases import gamma_dist_quad
+
+    G = ig.Gamma()
+    for p, q in ([[1e30, 1.0], [1.0, 1.0]], [[1e-100, 1.0], [1.0, 1.0]]):
+        assert float(G.dist(p, q)) == pytest.approx(gamma_dist_quad(p, q), rel=1e-12)
+    d = float(G.dist([1e300, 1.0], [1.0, 1.0]))
+    assert np.isfinite(d) and d >= np.log(1e300) / np.sqrt(2.0)
+    d = float(G.dist([1e-300, 1.0], [1.0, 1.0]))
+    assert np.isfinite(d) and d >= np.log(1e300) / np.sqrt(2.0)

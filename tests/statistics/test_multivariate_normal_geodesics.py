@@ -242,3 +242,24 @@ def test_geodesic_jacobians_against_finite_differences():
     )
     np.testing.assert_allclose(dp, fp, atol=1e-7 * np.abs(fp).max())
     np.testing.assert_allclose(dv, fv, atol=1e-7 * np.abs(fv).max())
+
+
+def test_ill_conditioned_covariances_are_whitened_exactly():
+    """Σ₁ = [[N+1, N], [N, N+1]] (N = 2⁴⁰, condition 2e12, exact in float64) and
+    Σ₂ = Σ₁ + [[1, −1], [−1, 1]] share the eigenvector (1, 1) and have the other
+    eigenvalue 1 → 3, so d = log 3 / √2 exactly; float64 whitening would be off by
+    ε·cond ≈ 4e-4. With a mean difference mixing the directions, against the distance
+    recomputed in 50-digit arithmetic."""
+    from .stress_cases import mvn_dist_mp
+
+    M = ig.MultivariateNormal(2)
+    N = 2.0**40
+    S1 = np.array([[N + 1, N], [N, N + 1]])
+    S2 = S1 + np.array([[1.0, -1.0], [-1.0, 1.0]])
+    p, q = M.pack([0.0, 0.0], S1), M.pack([0.0, 0.0], S2)
+    assert float(M.dist(p, q)) == pytest.approx(np.log(3.0) / np.sqrt(2.0), rel=1e-13)
+    pytest.importorskip("mpmath")
+    q = M.pack([0.7, -0.2], S2)
+    d = float(M.dist(q, M.pack([3.1, 1.4], S1)))
+    ref = mvn_dist_mp(M, q, M.pack([3.1, 1.4], S1), M.log(q, M.pack([3.1, 1.4], S1)))
+    assert d == pytest.approx(ref, rel=1e-10)

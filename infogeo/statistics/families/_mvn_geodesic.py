@@ -39,6 +39,7 @@ import time
 import numpy as np
 from scipy.special import exprel
 
+from ._double_double import dd_whiten, two_sum
 from ._hyperbolic import halfplane_dist, halfplane_log
 
 _SQRT2 = np.sqrt(2.0)
@@ -54,13 +55,13 @@ def tril_solve(L, b):
     return np.linalg.solve(L, b)
 
 
-def whiten(m1, S1, m2, S2):
-    """``(L, x, S)`` with ``L = chol(Σ₁)``, ``x = L⁻¹(μ₂ − μ₁)``, ``S = L⁻¹Σ₂L⁻ᵀ``."""
-    L = np.linalg.cholesky(S1)
-    x = tril_solve(L, (m2 - m1)[..., None])[..., 0]
-    Y = tril_solve(L, S2)
-    S = sym(tril_solve(L, np.swapaxes(Y, -1, -2)))
-    return L, x, S
+def whiten(m1, S1, m2, S2, m2_lo=None):
+    """``(L, x, S)`` with ``L = chol(Σ₁)``, ``x = L⁻¹(μ₂ − μ₁)``, ``S = L⁻¹Σ₂L⁻ᵀ``, the
+    solves in double-double arithmetic (:func:`~._double_double.dd_whiten`), so that
+    ``x`` and ``S`` are accurate to rounding even when ``Σ₁`` is ill-conditioned
+    (float64 whitening loses ``ε·cond(Σ₁)`` relative). ``m2_lo``: the rounding error
+    of ``μ₂`` (its low part), when known."""
+    return dd_whiten(S1, S2, m2 - m1, m2_lo)
 
 
 def log_generalized_eigenvalues(S1, S2):
@@ -70,21 +71,19 @@ def log_generalized_eigenvalues(S1, S2):
     ``λ ≤ ½`` as ``−log`` of the large eigenvalues of ``L₂⁻¹Σ₁L₂⁻ᵀ``, and
     ``½ < λ < 2`` as ``log1p`` of the eigenvalues of ``L₁⁻¹(Σ₂ − Σ₁)L₁⁻ᵀ``.
     """
-    L1 = np.linalg.cholesky(S1)
 
-    def whitened(L, X):
-        Y = tril_solve(L, X)
-        return sym(tril_solve(L, np.swapaxes(Y, -1, -2)))
+    def whitened(A, X, X_lo=None):
+        return dd_whiten(A, X, np.zeros(X.shape[:-1]), S2_lo=X_lo)[2]
 
-    lam = np.linalg.eigvalsh(whitened(L1, S2))
+    lam = np.linalg.eigvalsh(whitened(S1, S2))
     out = np.log(np.maximum(lam, 1e-300))
     middle = (lam > 0.5) & (lam < 2.0)
     if np.any(middle):
-        diff = np.linalg.eigvalsh(whitened(L1, S2 - S1))
+        diff = np.linalg.eigvalsh(whitened(S1, *two_sum(S2, -S1)))
         out = np.where(middle, np.log1p(np.maximum(diff, -0.5)), out)
     small = lam <= 0.5
     if np.any(small):
-        lam_rev = np.linalg.eigvalsh(whitened(np.linalg.cholesky(S2), S1))[..., ::-1]
+        lam_rev = np.linalg.eigvalsh(whitened(S2, S1))[..., ::-1]
         out = np.where(small, -np.log(np.maximum(lam_rev, 1e-300)), out)
     return out
 

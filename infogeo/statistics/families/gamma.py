@@ -9,9 +9,11 @@ from scipy.special import gammaln as sgammaln
 
 from ..._special import gammaln
 from ..._special import polygamma as apolygamma
+from ...exceptions import ConvergenceError
 from ..manifold import StatisticalManifold
 from ._closed_connection import ClosedFormConnection
 from ._expfam import GammaEF
+from ._gamma_geodesic import gamma_dist, gamma_exp, gamma_log
 from ._polygamma import polygamma123
 
 __all__ = ["Gamma"]
@@ -50,7 +52,11 @@ class Gamma(GammaEF, ClosedFormConnection, StatisticalManifold):
     * ``log p(x|α, β) = α log β − log Γ(α) + (α − 1) log x − βx``, ``x > 0``
     * Fisher metric ``F = [[ψ′(α), −1/β], [−1/β, α/β²]]``
     * ``KL = (α₁−α₂)ψ(α₁) − log Γ(α₁) + log Γ(α₂) + α₂ log(β₁/β₂) + α₁(β₂ − β₁)/β₁``
-    * Geodesics are numerical (analytic Christoffel symbols and derivatives).
+    * ``dist`` and ``log`` by Clairaut's relation (quadrature and a one-dimensional
+      root, accurate to about 1e-14 relative at every scale; see
+      :mod:`~infogeo.statistics.families._gamma_geodesic`), with the generic
+      boundary-value solver as the fallback; ``exp`` integrates the geodesic in the
+      well-conditioned coordinates ``(log α, log(α/β))``.
     """
 
     mle_data_rule = "all_equal"
@@ -63,6 +69,61 @@ class Gamma(GammaEF, ClosedFormConnection, StatisticalManifold):
 
     def __repr__(self) -> str:
         return "Gamma()"
+
+    def _clairaut(self, route, p, q, max_time, errors):
+        """``route(p, q)`` (Clairaut) for the whole batch; pairs it cannot answer with a
+        finite result (e.g. a shape near the float64 limits) go to the generic solver,
+        which raises the clear error or answers."""
+        p = self._points(p)
+        q = self._points(q, "q")
+        self.check_point(p)
+        self.check_point(q, "q")
+        p, q = np.broadcast_arrays(p, q)
+        try:
+            with np.errstate(all="ignore"):
+                out = route(p, q)
+            ok = np.isfinite(out) if out.ndim == p.ndim - 1 else np.all(np.isfinite(out), -1)
+        except ConvergenceError:
+            out = np.full(p.shape if route is gamma_log else p.shape[:-1], np.nan)
+            ok = np.zeros(p.shape[:-1], dtype=bool)
+        if np.all(ok):
+            return out
+        bad = ~ok
+        if route is gamma_log:
+            out[bad] = super().log(p[bad], q[bad], max_time=max_time, errors=errors)
+        else:
+            out[bad] = super().dist(p[bad], q[bad], max_time=max_time, errors=errors)
+        return out
+
+    def log(self, p, q, *, max_time: float | None = None, errors: str = "raise") -> np.ndarray:
+        """``log_p q`` by Clairaut's relation (see :func:`gamma_log`); the generic
+        solver (:meth:`RiemannianManifold.log`, whose ``max_time``/``errors`` apply)
+        for the pairs it cannot answer."""
+        return self._clairaut(gamma_log, p, q, max_time, errors)
+
+    def dist(self, p, q, *, max_time: float | None = None, errors: str = "raise") -> np.ndarray:
+        """Fisher–Rao distance by Clairaut's relation (see :func:`gamma_dist`), about
+        1e-14 relative; ``max_time``/``errors`` as in :meth:`log`."""
+        return self._clairaut(gamma_dist, p, q, max_time, errors)
+
+    def exp(self, p, v, *, max_time: float | None = None) -> np.ndarray:
+        """``exp_p(v)``: the geodesic integrated in ``(log α, log(α/β))`` (see
+        :func:`gamma_exp`), DOP853 at 1e-13, within ``max_time`` seconds (default
+        ``self.max_time``)."""
+        from ...geometry.budget import Budget, OutOfTime
+
+        p = self.check_point(self._points(p))
+        v = self._vectors(v)
+        budget = Budget(self.max_time if max_time is None else max_time)
+        try:
+            return gamma_exp(p, v, budget)
+        except OutOfTime as exc:
+            raise ConvergenceError(
+                f"Gamma exp: {exc} before t = 1; pass a larger max_time",
+                method="DOP853 in (log α, log(α/β))",
+                elapsed=budget.elapsed,
+                timed_out=True,
+            ) from None
 
     def _log_prob(self, x, theta):
         a, b = theta[..., 0], theta[..., 1]

@@ -13,6 +13,7 @@ from ..._validation import as_float_array, check_positive, check_positive_int
 from ...exceptions import ConvergenceError
 from ..manifold import StatisticalManifold
 from . import _mvn_geodesic as mg
+from ._double_double import two_sum
 from ._expfam import MultivariateNormalEF
 
 __all__ = ["DistanceBracket", "MultivariateNormal"]
@@ -300,9 +301,11 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
     # --- geodesics (closed-form exp, Newton-shooting log)
     def _pair(self, p, q):
         """Broadcast, check and flatten a batch of pairs: returns ``(p, c, S1, dm, S2,
-        batch, raw)`` with ``S1, S2`` divided by ``c²`` (the geometric mean of diag Σ₁),
-        ``dm = (μ₂ − μ₁)/c`` (the metric is invariant under this rescaling), the batch
-        shape, and ``raw = (μ₂ − μ₁, Σ₁, Σ₂)`` unscaled."""
+        batch, raw, dm_lo)`` with ``S1, S2`` divided by ``c²`` (``c`` the power of two
+        nearest the geometric mean of diag Σ₁, so the scaling is exact),
+        ``dm = (μ₂ − μ₁)/c`` (the metric is invariant under this rescaling) and
+        ``dm_lo`` its rounding error (two-sum), the batch shape, and
+        ``raw = (μ₂ − μ₁, Σ₁, Σ₂)`` unscaled."""
         p = self.check_point(p)
         q = self.check_point(q, "q")
         p, q = np.broadcast_arrays(p, q)
@@ -311,11 +314,14 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         S1, S2 = self._cov(p), self._cov(q)
         # affine invariance: rescale both covariances by c² (geometric mean of diag Σ₁)
         logc2 = np.mean(np.log(np.diagonal(S1, axis1=-2, axis2=-1)), axis=-1)
-        c = np.exp(0.5 * logc2)
-        with np.errstate(over="ignore"):
-            dm = (q[:, : self.d] - p[:, : self.d]) / c[:, None]
-        raw = (q[:, : self.d] - p[:, : self.d], S1, S2)
-        return p, c, S1 / (c * c)[:, None, None], dm, S2 / (c * c)[:, None, None], batch, raw
+        c = np.ldexp(1.0, np.rint(0.5 * logc2 / np.log(2.0)).astype(int))
+        with np.errstate(over="ignore", invalid="ignore"):
+            hi, lo = two_sum(q[:, : self.d], -p[:, : self.d])
+            dm, dm_lo = hi / c[:, None], lo / c[:, None]
+        dm_lo = np.where(np.isfinite(dm_lo), dm_lo, 0.0)
+        raw = (hi, S1, S2)
+        S1c, S2c = S1 / (c * c)[:, None, None], S2 / (c * c)[:, None, None]
+        return p, c, S1c, dm, S2c, batch, raw, dm_lo
 
     @staticmethod
     def _check_errors(errors):
@@ -382,7 +388,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
 
     def exp(self, p, v) -> np.ndarray:
         """Closed-form exponential map (Eriksen 1987): with ``L = chol(Σ)``,
-        ``(δ, B) = (L⁻¹μ̇, L⁻¹Σ̇L⁻ᵀ)`` and ``exp(A) = [[Δ, δ′, ·], …]`` for
+        ``(δ, B) = (L⁻¹μ̇, L⁻¹Σ̇L⁻ᵀ)`` (double-double solves) and ``exp(A) = [[Δ, δ′, ·], …]`` for
         ``A = [[−B, δ, 0], [δᵀ, 0, −δᵀ], [0, −δ, B]]``, the end point is
         ``(μ + LΔ⁻¹δ′, LΔ⁻¹Lᵀ)``.
 
@@ -394,10 +400,8 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         p = self.check_point(self._points(p))
         v = self._vectors(v)
         p, v = np.broadcast_arrays(p, v)
-        L = np.linalg.cholesky(self._cov(p))
-        delta = mg.tril_solve(L, v[..., : self.d, None])[..., 0]
-        Y = mg.tril_solve(L, self._cov(v))
-        B = mg.sym(mg.tril_solve(L, np.swapaxes(Y, -1, -2)))
+        # (δ, B) = (L⁻¹μ̇, L⁻¹Σ̇L⁻ᵀ) in double-double: exact to rounding for any cond Σ
+        L, delta, B = mg.whiten(0.0, self._cov(p), v[..., : self.d], self._cov(v))
         mu, S = mg.exp_long(delta, B)
         return self._from_standard(p, L, mu, S)
 
@@ -410,10 +414,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         """``exp(p, t v)`` for a 1-d array ``t``, from one eigendecomposition."""
         p = self.check_point(self._points(p))
         v = self._vectors(v)
-        L = np.linalg.cholesky(self._cov(p))
-        delta = mg.tril_solve(L, v[: self.d, None])[:, 0]
-        Y = mg.tril_solve(L, self._cov(v))
-        B = mg.sym(mg.tril_solve(L, Y.T))
+        L, delta, B = mg.whiten(0.0, self._cov(p), v[: self.d], self._cov(v))
         mu, S = mg.exp_long(delta, B, np.asarray(t, dtype=float).reshape(-1))
         return self._from_standard(p, L, mu, S)
 
@@ -442,8 +443,8 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         """
         self._check_errors(errors)
         deadline, budget = self._deadline(max_time)
-        p, c, S1, dm, S2, batch, _ = self._pair(p, q)
-        L, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2)
+        p, c, S1, dm, S2, batch, _, dm_lo = self._pair(p, q)
+        L, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2, dm_lo)
         out = np.full(p.shape, np.nan)
         failures = []
         for i in range(p.shape[0]):
@@ -453,7 +454,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
             elif self._wider_start(x[i], S[i]):
                 # shoot from q (the residual's float64 floor grows with the target's
                 # Mahalanobis ‖K⁻¹x‖) and reverse the end velocity of that geodesic
-                Lq, xq, Sq = mg.whiten(np.zeros(self.d), S2[i], -dm[i], S1[i])
+                Lq, xq, Sq = mg.whiten(np.zeros(self.d), S2[i], -dm[i], S1[i], -dm_lo[i])
                 sol, err = self._solve_standard(xq, Sq, deadline, budget, i)
                 if err is not None:
                     failures.append((i, err))
@@ -492,7 +493,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         """
         self._check_errors(errors)
         deadline, budget = self._deadline(max_time)
-        p, _, S1, dm, S2, batch, raw = self._pair(p, q)
+        p, _, S1, dm, S2, batch, raw, dm_lo = self._pair(p, q)
         n = p.shape[0]
         out = np.full(n, np.nan)
         raw_dm, raw_S1, raw_S2 = raw
@@ -506,7 +507,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         failures = []
         bracket = None
         if np.any(rest) or bounds:
-            _, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2)
+            _, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2, dm_lo)
             if not (np.all(np.isfinite(x[rest])) and np.all(np.isfinite(S[rest]))):
                 raise OverflowError(
                     f"{self!r}.dist: whitening the pair overflows float64 (a mean difference "
@@ -527,7 +528,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
                 flip[todo] = np.linalg.norm(xk, axis=-1) > np.linalg.norm(x[todo], axis=-1)
                 if np.any(flip):
                     _, x[flip], S[flip] = mg.whiten(
-                        np.zeros_like(dm[flip]), S2[flip], -dm[flip], S1[flip]
+                        np.zeros_like(dm[flip]), S2[flip], -dm[flip], S1[flip], -dm_lo[flip]
                     )
             for i in np.flatnonzero(todo):
                 sol, err = self._solve_standard(x[i], S[i], deadline, budget, i)
@@ -570,8 +571,8 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
           paths changing the mean at covariance ``Σ₁`` (or ``Σ₂``) and the covariance
           at a fixed mean, each leg a closed form.
         """
-        _, _, S1, dm, S2, batch, _ = self._pair(p, q)
-        _, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2)
+        _, _, S1, dm, S2, batch, _, dm_lo = self._pair(p, q)
+        _, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2, dm_lo)
         return DistanceBracket(*(b.reshape(batch) for b in mg.bracket_standard(x, S)))
 
     def geodesic(self, p, q=None, *, velocity=None, max_time=None):
