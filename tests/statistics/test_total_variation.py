@@ -1,0 +1,254 @@
+"""Total variation distance against independent computations: quadrature of ½|p₁ − p₂|
+split at crossing points found by a grid scan and brentq, exact sums, erf closed forms,
+Monte Carlo (for the brackets)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.integrate as si
+import scipy.optimize as so
+from scipy.special import erf
+
+import infogeo as ig
+
+PAIRS = [
+    (ig.Normal(), [0.3, 0.8], [-1.0, 1.5]),
+    (ig.Normal(), [0.0, 1.0], [5.0, 0.1]),
+    (ig.Normal(), [2.0, 1.0], [2.0, 3.0]),
+    (ig.Exponential(), [2.5], [0.4]),
+    (ig.Gamma(), [2.5, 1.3], [0.7, 0.5]),
+    (ig.Gamma(), [2.5, 1.3], [2.5, 0.5]),  # equal shapes: one crossing
+    (ig.Gamma(), [2.5, 1.3], [0.7, 1.3]),  # equal rates: one crossing
+    (ig.Gamma(), [0.3, 1.0], [5.0, 2.0]),  # a density unbounded at 0
+    (ig.Beta(), [2.5, 1.3], [1.7, 3.0]),
+    (ig.Beta(), [0.5, 0.5], [3.0, 3.0]),  # two crossings
+    (ig.Beta(), [2.0, 2.0], [2.0, 5.0]),
+    (ig.Bernoulli(), [0.3], [0.9]),
+    (ig.Binomial(6), [0.3], [0.75]),
+    (ig.Binomial(200), [0.3], [0.32]),
+    (ig.Categorical(4), [0.1, 0.2, 0.3], [0.4, 0.1, 0.25]),
+    (ig.Poisson(), [2.5], [7.0]),
+    (ig.Poisson(), [100.0], [101.0]),
+    (ig.Geometric(), [0.3], [0.6]),
+    (ig.Geometric(), [0.01], [0.02]),
+]
+
+
+def _grid(F, t1, t2):
+    """Where to look for sign changes of log p₁ − log p₂ (wide enough for the mass)."""
+    name = type(F).__name__
+    if name == "Normal":
+        m = max(abs(t1[0]), abs(t2[0])) + 60 * max(t1[1], t2[1])
+        return np.linspace(-m, m, 400_001)
+    if name in ("Gamma", "Exponential"):
+        rate = min(t1[-1], t2[-1])
+        return np.exp(np.linspace(-300, 8, 200_001)) / rate
+    return 1.0 / (1.0 + np.exp(-np.linspace(-36, 36, 200_001)))  # Beta
+
+
+def _tv_reference(F, t1, t2):
+    t1, t2 = np.asarray(t1, float), np.asarray(t2, float)
+    if F.support[0] == "integers":
+        hi = F.support[2]
+        if hi is None:  # grow until both masses are negligible (geometric decay)
+            hi = 64
+            while max(np.exp(F.log_prob(float(hi), t1)), np.exp(F.log_prob(float(hi), t2))) > 1e-22:
+                hi *= 2
+        x = np.arange(F.support[1], hi + 1, dtype=float)
+        return 0.5 * np.sum(np.abs(np.exp(F.log_prob(x, t1)) - np.exp(F.log_prob(x, t2))))
+
+    def r(x):
+        return F.log_prob(x, t1) - F.log_prob(x, t2)
+
+    g = _grid(F, t1, t2)
+    rg = r(g)
+    idx = np.flatnonzero(np.sign(rg[1:]) * np.sign(rg[:-1]) < 0)
+    roots = [so.brentq(r, g[i], g[i + 1], xtol=1e-300, rtol=1e-15) for i in idx]
+    edges = [F.support[1], *roots, F.support[2]]
+    total = 0.0
+    for a, b in itertools.pairwise(edges):
+        val, _ = si.quad(
+            lambda x: float(np.exp(F.log_prob(x, t1)) - np.exp(F.log_prob(x, t2))),
+            a,
+            b,
+            limit=500,
+            epsabs=1e-15,
+            epsrel=1e-13,
+        )
+        total += abs(val)
+    return 0.5 * total
+
+
+@pytest.mark.parametrize("case", range(len(PAIRS)))
+def test_total_variation_against_quadrature(case):
+    F, t1, t2 = PAIRS[case]
+    got = F.total_variation(t1, t2)
+    np.testing.assert_allclose(got, _tv_reference(F, t1, t2), rtol=1e-9, err_msg=repr(F))
+    np.testing.assert_allclose(F.total_variation(t2, t1), got, rtol=1e-12)  # symmetric
+    assert F.divergence(t1, t2, "tv") == got
+    lo, hi = F.total_variation_bounds(t1, t2)
+    assert lo == hi == got
+
+
+def test_normal_closed_forms_and_close_pairs():
+    """Equal σ: TV = erf(|Δμ|/(2√2σ)); equal μ: crossings ±c with
+    c² = 2σ₁²σ₂² log(σ₁/σ₂)/(σ₁² − σ₂²), TV = 2(Φ(c/σ₂) − Φ(c/σ₁)) (σ₁ > σ₂); full
+    relative precision for pairs 1e-12 apart (no cancellation)."""
+    F = ig.Normal()
+    for d in [1e-12, 1e-6, 0.3, 7.0, 30.0]:
+        np.testing.assert_allclose(
+            F.total_variation([0.0, 2.0], [d, 2.0]), erf(d / (2 * np.sqrt(2) * 2)), rtol=1e-13
+        )
+    for s1, s2 in [(1.5, 1.0), (1.0 + 1e-9, 1.0), (50.0, 1.0)]:
+        c = np.sqrt(2 * s1**2 * s2**2 * np.log(s1 / s2) / (s1**2 - s2**2))
+        ref = erf(c / s2 / np.sqrt(2)) - erf(c / s1 / np.sqrt(2))
+        np.testing.assert_allclose(F.total_variation([0.0, s1], [0.0, s2]), ref, rtol=1e-7)
+    # σ ratio 1 + 1e-9: the series TV ≈ ε √(2/(πe)) (first order in ε = σ₁/σ₂ − 1)
+    s = 1.0 + 1e-9
+    eps = s - 1.0  # exactly representable
+    np.testing.assert_allclose(
+        F.total_variation([0.0, s], [0.0, 1.0]), eps * np.sqrt(2 / (np.pi * np.e)), rtol=1e-8
+    )
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-100, 1.0, 1e100, 1e300])
+def test_total_variation_is_scale_invariant(scale):
+    """TV does not change under x → s x: Normal (μ, σ) and Gamma / Exponential rates."""
+    N, G, E = ig.Normal(), ig.Gamma(), ig.Exponential()
+    np.testing.assert_allclose(
+        N.total_variation([0.3 * scale, 0.8 * scale], [-scale, 1.5 * scale]),
+        N.total_variation([0.3, 0.8], [-1.0, 1.5]),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        G.total_variation([0.3, 1.0 / scale], [5.0, 2.0 / scale]),
+        G.total_variation([0.3, 1.0], [5.0, 2.0]),
+        rtol=1e-10,
+    )
+    np.testing.assert_allclose(
+        E.total_variation([2.5 / scale], [0.4 / scale]), E.total_variation([2.5], [0.4]), rtol=1e-12
+    )
+
+
+def test_extreme_pairs():
+    N = ig.Normal()
+    assert N.total_variation([0.0, 1.0], [0.0, 1.0]) == 0.0
+    assert N.total_variation([0.0, 1.0], [1e4, 1.0]) == 1.0
+    assert N.total_variation([-1e300, 1e-300], [1e300, 1e-300]) == 1.0
+    G = ig.Gamma()
+    # shape 1e-3: half the mass lies below the smallest double; tails from the series
+    got = G.total_variation([1e-3, 1.0], [2e-3, 1.0])
+    np.testing.assert_allclose(got, _tv_reference_gamma_small(1e-3, 2e-3), rtol=1e-9)
+    P = ig.Poisson()
+    np.testing.assert_allclose(
+        P.total_variation([1e-4], [2e-4]), _poisson_sum(1e-4, 2e-4), rtol=1e-9
+    )
+
+
+def _poisson_sum(l1, l2):
+    from scipy.stats import poisson
+
+    x = np.arange(0, 200)
+    return 0.5 * np.sum(np.abs(poisson.pmf(x, l1) - poisson.pmf(x, l2)))
+
+
+def _tv_reference_gamma_small(a1, a2):
+    """Gamma(a, 1) with tiny shapes: P(X ≤ y) = γ(a, y)/Γ(a). One crossing c (equal rates);
+    TV = P₁(X ≤ c) − P₂(X ≤ c) from the series of the lower incomplete gamma function in
+    log space, log γ(a, y) = a log y − log a + log Σₖ (−y)ᵏ a/((a + k) k!)."""
+    from scipy.special import gammaln
+
+    # log p₁ − log p₂ = (a₁ − a₂) log x − log Γ(a₁) + log Γ(a₂) = 0
+    logc = (gammaln(a1) - gammaln(a2)) / (a1 - a2)
+    y = np.exp(logc)
+
+    def cdf(a):
+        k = np.arange(60)
+        terms = (-y) ** k * a / ((a + k) * np.exp(gammaln(k + 1)))
+        return np.exp(a * logc - np.log(a) - gammaln(a) + np.log(np.sum(terms)))
+
+    return abs(cdf(a1) - cdf(a2))
+
+
+def test_batches_broadcast():
+    for F in (ig.Normal(), ig.Gamma(), ig.Beta(), ig.Poisson(), ig.Categorical(3)):
+        t1 = F.random_point(6, rng=0)
+        t2 = F.random_point(6, rng=1)
+        batch = F.total_variation(t1, t2)
+        assert batch.shape == (6,)
+        one = [F.total_variation(a, b) for a, b in zip(t1, t2)]
+        np.testing.assert_allclose(batch, one, rtol=1e-13)
+        assert F.total_variation(t1[0], t2).shape == (6,)
+
+
+def _mc_tv(sample1, logp1, logp2):
+    """E₁[(1 − p₂/p₁)₊] by Monte Carlo, with its standard error."""
+    vals = np.maximum(0.0, -np.expm1(logp2(sample1) - logp1(sample1)))
+    return vals.mean(), vals.std() / np.sqrt(vals.size)
+
+
+def test_multivariate_normal_exact_cases_and_bracket():
+    from scipy.stats import multivariate_normal as mvn
+
+    M = ig.MultivariateNormal(2)
+    # equal covariances: TV = erf(Δ/(2√2)), Δ the Mahalanobis distance of the means
+    S = np.array([[2.0, 0.3], [0.3, 0.5]])
+    t1, t2 = M.pack([0.0, 0.0], S), M.pack([1.0, -0.5], S)
+    delta = np.sqrt(np.array([1.0, -0.5]) @ np.linalg.solve(S, [1.0, -0.5]))
+    np.testing.assert_allclose(M.total_variation(t1, t2), erf(delta / (2 * np.sqrt(2))), rtol=1e-12)
+    # d = 1 is the Normal family
+    M1 = ig.MultivariateNormal(1)
+    np.testing.assert_allclose(
+        M1.total_variation([0.3, 0.64], [-1.0, 2.25]),
+        ig.Normal().total_variation([0.3, 0.8], [-1.0, 1.5]),
+        rtol=1e-12,
+    )
+    # product measures differing in one coordinate: exact too
+    t1, t2 = M.pack([0.0, 0.0], np.diag([1.0, 2.0])), M.pack([0.0, 0.5], np.diag([1.0, 3.0]))
+    np.testing.assert_allclose(
+        M.total_variation(t1, t2),
+        ig.Normal().total_variation([0.0, np.sqrt(2.0)], [0.5, np.sqrt(3.0)]),
+        rtol=1e-12,
+    )
+    # a general pair: no closed form, a bracket that holds the Monte Carlo value
+    m2, S2 = np.array([1.0, 0.5]), np.array([[2.0, 0.3], [0.3, 0.5]])
+    t1, t2 = M.pack([0.0, 0.0], np.eye(2)), M.pack(m2, S2)
+    with pytest.raises(NotImplementedError, match="total_variation_bounds"):
+        M.total_variation(t1, t2)
+    lo, hi = M.total_variation_bounds(t1, t2)
+    x = np.random.default_rng(0).standard_normal((200_000, 2))
+    est, se = _mc_tv(x, mvn(np.zeros(2), np.eye(2)).logpdf, mvn(m2, S2).logpdf)
+    assert lo - 5 * se <= est <= hi + 5 * se and hi - lo < 0.2
+    # bounds on a batch, pair by pair
+    b = M.total_variation_bounds(M.random_point(4, rng=2), M.random_point(4, rng=3))
+    assert b.lower.shape == (4,) and np.all((0 <= b.lower) & (b.lower <= b.upper) & (b.upper <= 1))
+
+
+def test_dirichlet_bracket_and_beta_case():
+    from scipy.stats import dirichlet
+
+    D2 = ig.Dirichlet(2)
+    np.testing.assert_allclose(
+        D2.total_variation([2.5, 1.3], [1.7, 3.0]),
+        ig.Beta().total_variation([2.5, 1.3], [1.7, 3.0]),
+        rtol=1e-14,
+    )
+    D3 = ig.Dirichlet(3)
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 1.0])
+    lo, hi = D3.total_variation_bounds(a, b)
+    x = np.random.default_rng(1).dirichlet(a, 200_000)
+    est, se = _mc_tv(x, lambda s: dirichlet(a).logpdf(s.T), lambda s: dirichlet(b).logpdf(s.T))
+    assert lo - 5 * se <= est <= hi + 5 * se
+    with pytest.raises(NotImplementedError, match="total_variation_bounds"):
+        D3.divergence(a, b, "tv")
+
+
+def test_no_total_variation_for_parametric_family():
+    P = ig.ParametricFamily(
+        lambda x, t: -0.5 * (x - t[0]) ** 2 - 0.5 * np.log(2 * np.pi), 1, "real"
+    )
+    with pytest.raises(NotImplementedError, match="total variation"):
+        P.total_variation([0.0], [1.0])
