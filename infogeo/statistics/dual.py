@@ -89,8 +89,12 @@ class _AlphaFlow:
         self.ode_rtol, self.ode_atol = family.ode_rtol, family.ode_atol
 
     def geodesic_acceleration(self, x, v):
-        G = self.family.alpha_christoffel(x, self.alpha)
-        return -np.einsum("...kij,...i,...j->...k", G, v, v)
+        """``−Γ^(α)(v, v) = −Γ^(0)(v, v) + (α/2) G⁻¹ T(v, v, ·)``."""
+        F = self.family
+        x = F.check_point(x, "the alpha-geodesic's point")
+        acc = F.geodesic_acceleration(x, v)
+        Tvv = F._skewness_vv(x, v)
+        return acc + 0.5 * self.alpha * np.linalg.solve(F.metric(x), Tvv[..., None])[..., 0]
 
     def belongs(self, x):
         return self.family.belongs(x)
@@ -136,6 +140,11 @@ class DualGeometry:
         if self.is_exponential_family:
             return self._skewness_closed(theta)
         raise NotImplementedError(f"{self!r} has no skewness tensor")
+
+    def _skewness_vv(self, theta, v):
+        """``T(v, v, ·)``, shape ``(..., dim)`` (exponential families override it with
+        one directional third derivative of ψ instead of the whole tensor)."""
+        return np.einsum("...ijk,...i,...j->...k", self._skewness(theta), v, v)
 
     def alpha_christoffel(self, theta, alpha) -> np.ndarray:
         """Christoffel symbols of the α-connection, entry ``[..., k, i, j]``:
