@@ -122,6 +122,9 @@ class MultivariateNormalEF(ExponentialFamily):
     def _tril_weight(self):
         return np.where(self._rows == self._cols, 0.5, 1.0)
 
+    def _tv_exact(self, t1, t2):
+        return _tv.tv_mvn(self, t1, t2)
+
     def _tv_bracket(self, t1, t2):
         return _tv.tv_mvn_bounds(self, t1, t2)
 
