@@ -307,6 +307,23 @@ def test_multivariate_normal_three_dimensions():
     assert abs(got - est) <= 5 * se
 
 
+def test_multivariate_normal_extreme_pairs():
+    M = ig.MultivariateNormal(2)
+    far = M.total_variation(M.pack([0.0, 0.0], np.eye(2)), M.pack([40.0, 0.0], np.diag([2.0, 0.5])))
+    assert far == 1.0
+    # σ² = 1 ± 1e-6 in two directions: TV ≈ 3.2e-7, inside its bracket (absolute error ~1e-10)
+    a, b = M.pack([0.0, 0.0], np.eye(2)), M.pack([0.0, 0.0], np.diag([1 + 1e-6, 1 - 1e-6]))
+    lo, hi = M.total_variation_bounds(a, b)
+    assert lo <= M.total_variation(a, b) <= hi
+    # scales 1e-300: the same as at scale 1
+    tiny = M.total_variation(
+        M.pack([0.0, 0.0], np.diag([1e-300, 1e-300])),
+        M.pack([1e-150, 0.0], np.diag([2e-300, 0.5e-300])),
+    )
+    one = M.total_variation(M.pack([0.0, 0.0], np.eye(2)), M.pack([1.0, 0.0], np.diag([2.0, 0.5])))
+    np.testing.assert_allclose(tiny, one, rtol=1e-9)
+
+
 def test_dirichlet_bracket_and_beta_case():
     from scipy.stats import dirichlet
 
