@@ -373,8 +373,9 @@ class DualGeometry:
         Categorical; for MultivariateNormal when the two covariances are equal (or
         d = 1), else by Gil-Pelaez inversion of the log-likelihood ratio's
         characteristic function (error estimate ≤ 1e-8, value checked against the
-        certified bracket, else ``ConvergenceError``); Dirichlet when k = 2. Dirichlet
-        pairs with k ≥ 3 have no closed form: :meth:`total_variation_bounds` gives a
+        certified bracket, else ``ConvergenceError``); Dirichlet when k = 2, and for
+        k = 3 by a nested quadrature whose inner integral is closed (checked the same
+        way). Dirichlet pairs with k ≥ 4: :meth:`total_variation_bounds` gives a
         certified bracket.
 
         Raises
@@ -383,7 +384,7 @@ class DualGeometry:
             When the family (or a pair of the batch) has no certified value; the
             message names :meth:`total_variation_bounds`.
         ConvergenceError
-            When a MultivariateNormal inversion is not certified.
+            When a MultivariateNormal or Dirichlet(3) value is not certified.
         """
         t1, t2 = self._tv_points(theta1, theta2)
         exact = self._tv_exact(t1, t2)

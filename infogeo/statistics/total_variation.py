@@ -91,7 +91,7 @@ def cdf_difference(cdf1, cdf2, sf1, sf2) -> np.ndarray:
     return np.where(lower, cdf1 - cdf2, sf2 - sf1)
 
 
-def bisect_crossing(r, split, side: int, *, max_expand: int = 11, iters: int = 200):
+def bisect_crossing(r, split, side: int, *, max_expand: int = 20, iters: int = 200):
     """The root of ``r(u)`` on one side of ``split`` (``side`` = −1: left, +1: right), NaN
     where ``r`` keeps the sign of ``r(split)`` out to ``|u − split| = 2^max_expand``.
 
@@ -129,7 +129,7 @@ def divergence_bounds(family, t1, t2) -> TotalVariationBracket:
     """Bounds on TV from the Bhattacharyya coefficient and both KL divergences (see
     the module notes)."""
     rho = np.exp(-family.divergence(t1, t2, "bhattacharyya"))
-    kl = np.minimum(family.kl(t1, t2), family.kl(t2, t1))
+    kl = np.maximum(np.minimum(family.kl(t1, t2), family.kl(t2, t1)), 0.0)
     upper = np.minimum.reduce(
         [
             np.sqrt(np.maximum(1.0 - rho * rho, 0.0)),

@@ -334,13 +334,76 @@ def test_dirichlet_bracket_and_beta_case():
         rtol=1e-14,
     )
     D3 = ig.Dirichlet(3)
-    a, b = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 1.0])
+    a, b = np.array([0.7, 2.0, 1.5]), np.array([1.5, 0.8, 2.5])
     lo, hi = D3.total_variation_bounds(a, b)
+    got = D3.total_variation(a, b)
+    assert lo <= got <= hi
     x = np.random.default_rng(1).dirichlet(a, 200_000)
     est, se = _mc_tv(x, lambda s: dirichlet(a).logpdf(s.T), lambda s: dirichlet(b).logpdf(s.T))
-    assert lo - 5 * se <= est <= hi + 5 * se
+    assert lo - 5 * se <= est <= hi + 5 * se and abs(got - est) <= 5 * se
+    D4 = ig.Dirichlet(4)
     with pytest.raises(NotImplementedError, match="total_variation_bounds"):
-        D3.divergence(a, b, "tv")
+        D4.divergence([1.0, 2.0, 3.0, 1.0], [2.0, 2.0, 1.0, 1.0], "tv")
+    lo, hi = D4.total_variation_bounds([1.0, 2.0, 3.0, 1.0], [2.0, 2.0, 1.0, 1.0])
+    assert 0 < lo < hi < 1
+
+
+def _tv_reference_dirichlet3(A, B):
+    """½∬|p_A − p_B| over the simplex: x₁ outer (quad), x₂ inner split at the sign
+    changes of the log-ratio (grid scan and brentq), densities from gammaln."""
+    from scipy.special import gammaln
+
+    def lp(x1, x2, a):
+        x3 = 1 - x1 - x2
+        norm = gammaln(a.sum()) - gammaln(a).sum()
+        return norm + (a[0] - 1) * np.log(x1) + (a[1] - 1) * np.log(x2) + (a[2] - 1) * np.log(x3)
+
+    def inner(x1):
+        top = 1 - x1
+        g = top / (1 + np.exp(-np.linspace(-40, 40, 2001)))
+
+        def r(y):
+            return lp(x1, y, A) - lp(x1, y, B)
+
+        rg = r(g)
+        idx = np.flatnonzero(np.sign(rg[1:]) * np.sign(rg[:-1]) < 0)
+        edges = [0.0, *(so.brentq(r, g[i], g[i + 1], xtol=1e-15) for i in idx), top]
+        return 0.5 * sum(
+            abs(
+                si.quad(
+                    lambda y: np.exp(lp(x1, y, A)) - np.exp(lp(x1, y, B)),
+                    lo,
+                    hi,
+                    epsabs=1e-14,
+                    epsrel=1e-11,
+                    limit=200,
+                )[0]
+            )
+            for lo, hi in itertools.pairwise(edges)
+        )
+
+    return si.quad(inner, 0, 1, epsabs=1e-12, epsrel=1e-10, limit=200)[0]
+
+
+def test_dirichlet3_against_nested_quadrature_and_marginals():
+    D = ig.Dirichlet(3)
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 1.0])
+    with np.errstate(all="ignore"):
+        ref = _tv_reference_dirichlet3(a, b)
+    np.testing.assert_allclose(D.total_variation(a, b), ref, rtol=1e-9)
+    # only α₁ differs: (x₂, x₃)/(1 − x₁) has the same law under both, so TV is that of
+    # the x₁ marginals Beta(α₁, α₂ + α₃), concentrated (α₀ = 600) and tiny (α₁ = 1e-3)
+    B = ig.Beta()
+    for x, y in [
+        ([100.0, 200.0, 300.0], [101.0, 200.0, 300.0]),
+        ([1e-3, 1.0, 1.0], [2e-3, 1.0, 1.0]),
+    ]:
+        np.testing.assert_allclose(
+            D.total_variation(x, y),
+            B.total_variation([x[0], x[1] + x[2]], [y[0], y[1] + y[2]]),
+            rtol=1e-9,
+        )
+    assert D.total_variation(a, a) == 0.0
 
 
 def test_no_total_variation_for_parametric_family():

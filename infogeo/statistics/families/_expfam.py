@@ -597,6 +597,9 @@ class DirichletEF(ExponentialFamily):
     _natural_domain = "natural_i > -1"
     _expectation_domain = "Σ exp(eta_i) < 1 (Jensen)"
 
+    def _tv_exact(self, t1, t2):
+        return _tv.tv_dirichlet(self, t1, t2)
+
     def _tv_bracket(self, t1, t2):
         return _tv.tv_dirichlet_bounds(self, t1, t2)
 
