@@ -73,9 +73,10 @@ def main() -> None:
         name = kind if alpha is None else f"{kind} (α = {alpha})"
         print(f"  {name:<22s} {value:.6f}")
 
-    lo, hi = ig.MultivariateNormal(1).total_variation_bounds([p[0], p[1] ** 2], [q[0], q[1] ** 2])
+    h2 = float(N.divergence(p, q, "hellinger")) ** 2
     print(
-        f"  total variation = {float(N.total_variation(p, q)):.12f} (bracket [{lo:.6f}, {hi:.6f}])"
+        f"  total variation ½∫|p − q| = {float(N.total_variation(p, q)):.12f} "
+        f"(between H² = {h2:.6f} and H√(2 − H²) = {np.sqrt(h2 * (2 - h2)):.6f})"
     )
 
     # the α-exponential map: the m-geodesic's initial velocity leads back to q
