@@ -376,7 +376,9 @@ class DualGeometry:
         certified bracket, else ``ConvergenceError``); Dirichlet when k = 2, and for
         k = 3 by a nested quadrature whose inner integral is closed (checked the same
         way). Dirichlet pairs with k ≥ 4: :meth:`total_variation_bounds` gives a
-        certified bracket.
+        certified bracket. A ``ParametricFamily`` with a scalar support: exact sums, or
+        quadrature between the crossings certified by a second quadrature of
+        ``|p₁ − p₂|``. Reparametrized families: that of the base.
 
         Raises
         ------
