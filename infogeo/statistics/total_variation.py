@@ -36,6 +36,7 @@ __all__ = [
     "bisect_crossing",
     "divergence_bounds",
     "normal_interval",
+    "require_crossing",
     "tv_from_crossings",
 ]
 
@@ -91,7 +92,7 @@ def cdf_difference(cdf1, cdf2, sf1, sf2) -> np.ndarray:
     return np.where(lower, cdf1 - cdf2, sf2 - sf1)
 
 
-def bisect_crossing(r, split, side: int, *, max_expand: int = 20, iters: int = 200):
+def bisect_crossing(r, split, side: int, *, max_expand: int = 40, iters: int = 300):
     """The root of ``r(u)`` on one side of ``split`` (``side`` = −1: left, +1: right), NaN
     where ``r`` keeps the sign of ``r(split)`` out to ``|u − split| = 2^max_expand``.
 
@@ -123,6 +124,19 @@ def bisect_crossing(r, split, side: int, *, max_expand: int = 20, iters: int = 2
             a = np.where(left, m, a)
             b = np.where(left, b, m)
     return np.where(ok, 0.5 * (a + b), np.where(s0 == 0, split, np.nan))
+
+
+def require_crossing(roots, distinct, family: str) -> None:
+    """Two distinct densities cross at least once: if no crossing was found for some
+    pair, say so instead of returning TV = 0."""
+    from ..exceptions import ConvergenceError
+
+    missing = distinct & np.isnan(roots[0]) & np.isnan(roots[1])
+    if np.any(missing):
+        raise ConvergenceError(
+            f"total variation of {family} pairs: no crossing of the two densities was found "
+            f"within 2^40 of the starting point (for {int(np.sum(missing))} pair(s))"
+        )
 
 
 def divergence_bounds(family, t1, t2) -> TotalVariationBracket:

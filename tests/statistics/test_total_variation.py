@@ -170,9 +170,18 @@ def test_extreme_pairs():
     # shape 1e-3: half the mass lies below the smallest double; tails from the series
     got = G.total_variation([1e-3, 1.0], [2e-3, 1.0])
     np.testing.assert_allclose(got, _tv_reference_gamma_small(1e-3, 2e-3), rtol=1e-9)
+    # shape 1e-8: the densities cross at x = e^(−6.9e7)
+    got = G.total_variation([1e-8, 1.0], [2e-8, 1.0])
+    np.testing.assert_allclose(got, _tv_reference_gamma_small(1e-8, 2e-8), rtol=1e-7)
     P = ig.Poisson()
     np.testing.assert_allclose(
         P.total_variation([1e-4], [2e-4]), _poisson_sum(1e-4, 2e-4), rtol=1e-9
+    )
+    # Beta(ε, ε) against Beta(2ε, ε), ε → 0: in σ = −ε log x (or −ε log(1 − x)) both are
+    # exponential clusters at 0 and 1 with masses ½, ½ and ⅓, ⅔; near 0 the rates differ
+    # (½e^{−σ} against ⅔e^{−2σ}, ½∫|·| = 5/48), near 1 only the masses (1/12): TV = 9/48
+    np.testing.assert_allclose(
+        ig.Beta().total_variation([1e-6, 1e-6], [2e-6, 1e-6]), 9 / 48, rtol=1e-5
     )
 
 

@@ -30,6 +30,7 @@ from ..total_variation import (
     cdf_difference,
     divergence_bounds,
     normal_interval,
+    require_crossing,
     tv_from_crossings,
 )
 
@@ -162,6 +163,7 @@ def tv_gamma(a1, b1, a2, b2):
         mid = 0.5 * (np.log(a1 / b1) + np.log(a2 / b2))
         split = np.where(np.isfinite(stat), stat, mid)
     roots = [bisect_crossing(r, split, side) for side in (-1, 1)]
+    require_crossing(roots, (da != 0) | (db != 0), "Gamma")
 
     def D(u):
         c1, s1 = _gamma_cdf(a1, b1, u)
@@ -203,6 +205,7 @@ def tv_beta(a1, b1, a2, b2):
         mid = 0.5 * (np.log(m1 / (1 - m1)) + np.log(m2 / (1 - m2)))
         split = np.where(np.isfinite(stat), stat, mid)
     roots = [bisect_crossing(r, split, side) for side in (-1, 1)]
+    require_crossing(roots, (da != 0) | (db != 0), "Beta")
 
     def D(u):
         c1, s1 = _beta_cdf(a1, b1, u)
