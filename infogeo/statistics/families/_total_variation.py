@@ -480,6 +480,13 @@ def tv_dirichlet3(A, B):
             )
 
         ends += [float(bisect_crossing(logw, np.array(m), side, max_expand=24)) for side in (-1, 1)]
+    if not np.all(np.isfinite(ends)):
+        from ...exceptions import ConvergenceError
+
+        raise ConvergenceError(
+            f"total variation of Dirichlet({A}, {B}): the range of the outer integral was "
+            "not found"
+        )
     u_lo, u_hi = min(ends), max(ends)
     split1 = stat1 if np.isfinite(stat1) else 0.5 * sum(modes)
     breaks = []
