@@ -484,8 +484,7 @@ def tv_dirichlet3(A, B):
         from ...exceptions import ConvergenceError
 
         raise ConvergenceError(
-            f"total variation of Dirichlet({A}, {B}): the range of the outer integral was "
-            "not found"
+            f"total variation of Dirichlet({A}, {B}): the range of the outer integral was not found"
         )
     u_lo, u_hi = min(ends), max(ends)
     split1 = stat1 if np.isfinite(stat1) else 0.5 * sum(modes)
