@@ -99,30 +99,52 @@ def bisect_crossing(r, split, side: int, *, max_expand: int = 40, iters: int = 3
     ``r`` is evaluated on whole batches; it must change sign at most once on each side
     of ``split`` (true for the log-likelihood ratios here, which are monotone on each
     side of their one stationary point). The bracket is found by doubling the distance
-    from ``split``, then bisected until it collapses to adjacent floats (or ``iters``).
+    from ``split`` (``[split ± 2^(k−1), split ± 2^k]``), then narrowed by the Illinois
+    variant of false position with a bisection every third step (the bracket at least
+    halves every three steps; superlinear near the root) until it is below
+    ``1e-14 (1 + |u|)`` or collapses to adjacent floats.
     """
     split = np.asarray(split, dtype=float)
     with np.errstate(all="ignore"):
-        s0 = np.sign(r(split))
+        f0 = r(split)
+        s0 = np.sign(f0)
         far = np.full(split.shape, np.nan)
+        ffar = np.full(split.shape, np.nan)
+        near, fnear = split.copy(), f0
         step = np.ones(split.shape)
         for _ in range(max_expand + 1):
             u = split + side * step
-            found = np.isnan(far) & (np.sign(r(u)) * s0 < 0)
-            far = np.where(found, u, far)
+            fu = r(u)
+            found = np.isnan(far) & (np.sign(fu) * s0 < 0)
+            far, ffar = np.where(found, u, far), np.where(found, fu, ffar)
+            pending = np.isnan(far)
+            near, fnear = np.where(pending, u, near), np.where(pending, fu, fnear)
+            if not np.any(pending & (s0 != 0)):
+                break
             step = 2.0 * step
         ok = ~np.isnan(far) & (s0 != 0)
-        a = np.where(ok, split, 0.0)
-        b = np.where(ok, far, 1.0)
-        sa = np.where(ok, s0, 1.0)
-        for _ in range(iters):
-            m = 0.5 * (a + b)
-            if np.all((m == a) | (m == b)):
+        a, fa = np.where(ok, near, 0.0), np.where(ok, fnear, 1.0)
+        b, fb = np.where(ok, far, 1.0), np.where(ok, ffar, -1.0)
+        kept = np.zeros(split.shape, dtype=int)  # +1: a kept last step, −1: b kept
+        for i in range(iters):
+            width = np.abs(b - a)
+            mid = 0.5 * (a + b)
+            done = ~ok | (width <= 1e-14 * (1.0 + np.abs(mid))) | (mid == a) | (mid == b)
+            if np.all(done):
                 break
-            sm = np.sign(r(m))
-            left = sm * sa > 0  # the root lies between m and b
-            a = np.where(left, m, a)
-            b = np.where(left, b, m)
+            x = (a * fb - b * fa) / (fb - fa)
+            inside = np.isfinite(x) & ((x - a) * (x - b) < 0)
+            x = np.where(inside & (i % 3 != 2), x, mid)
+            fx = r(x)
+            with_a = np.sign(fx) == np.sign(fa)  # the root lies between x and b
+            # Illinois: an end kept twice in a row has its value halved
+            fb = np.where(with_a & (kept == -1), 0.5 * fb, fb)
+            fa = np.where(~with_a & (kept == 1), 0.5 * fa, fa)
+            a, fa = np.where(with_a, x, a), np.where(with_a, fx, fa)
+            b, fb = np.where(with_a, b, x), np.where(with_a, fb, fx)
+            kept = np.where(with_a, -1, 1)
+            zero = fx == 0
+            a, b = np.where(zero, x, a), np.where(zero, x, b)
     return np.where(ok, 0.5 * (a + b), np.where(s0 == 0, split, np.nan))
 
 
