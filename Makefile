@@ -15,6 +15,16 @@ $(VENV)/.stamp-%: pyproject.toml | $(BIN)/python
 	$(PIP) install -e ".[$*]"
 	@touch $@
 
+# pyBregMan 0.1.1, a peer used as a test reference (tests/statistics/test_pybregman.py),
+# declares numpy<2 but runs on numpy 2.x: it is installed without its pins (its other
+# dependencies, scipy, autograd and matplotlib, come with .[test]).
+PYBREGMAN := pyBregMan==0.1.1
+
+$(VENV)/.stamp-test: pyproject.toml Makefile | $(BIN)/python
+	$(PIP) install -e ".[test]"
+	$(PIP) install --no-deps "$(PYBREGMAN)"
+	@touch $@
+
 demo: $(VENV)/.stamp-plot
 	MPLBACKEND=Agg $(BIN)/python examples/flagship.py
 

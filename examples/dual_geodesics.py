@@ -5,7 +5,8 @@ The normal family N(μ, σ²) is an exponential family with natural parameters
 between two normals is the straight segment in ϑ, the m-geodesic the straight segment
 in η, and the Fisher–Rao (Levi-Civita) geodesic a half-circle in (μ/√2, σ). We draw
 the three in the (μ, σ) plane, print their Fisher lengths (the Fisher–Rao one is the
-shortest), the divergences between the end points, check the generalized Pythagorean
+shortest), the divergences between the end points (total variation included), follow
+the m-geodesic's initial velocity with the α-exponential map, check the generalized Pythagorean
 theorem for the m-projection onto a fixed-mean sub-family, and show that mirror
 descent with the negative entropy as mirror map takes the natural-gradient steps.
 
@@ -66,10 +67,21 @@ def main() -> None:
         ("renyi", 0.5),
         ("alpha", 0.5),
         ("chernoff", None),
+        ("tv", None),
     ]:
         value = float(N.divergence(p, q, kind, alpha=alpha))
         name = kind if alpha is None else f"{kind} (α = {alpha})"
         print(f"  {name:<22s} {value:.6f}")
+
+    h2 = float(N.divergence(p, q, "hellinger")) ** 2
+    print(
+        f"  total variation ½∫|p − q| = {float(N.total_variation(p, q)):.12f} "
+        f"(between H² = {h2:.6f} and H√(2 − H²) = {np.sqrt(h2 * (2 - h2)):.6f})"
+    )
+
+    # the α-exponential map: the m-geodesic's initial velocity leads back to q
+    m_geo = curves["m-geodesic (α = −1, straight in η)"]
+    print(f"\nalpha_exp(p, γ̇(0), α = −1) = {N.alpha_exp(p, m_geo.velocity, -1.0)} (q = {q})")
 
     # m-projection of p onto {μ = 1} (e-flat: ϑ₁ + 2ϑ₂ = 0) and Pythagoras
     proj = N.m_projection(p, ("natural", [[1.0, 2.0]], [0.0]))

@@ -146,6 +146,18 @@ class CustomExponentialFamily(ExponentialFamily, StatisticalManifold):
     def _kl(self, t1, t2):
         return self.bregman(t1, t2)
 
+    def _tv_exact(self, t1, t2):
+        """Total variation on scalar supports by the certified quadrature of
+        :class:`~infogeo.ParametricFamily` applied to this log-density."""
+        if self.support[0] not in ("finite", "integers", "interval"):
+            return None
+        from .parametric import ParametricFamily
+
+        shadow = ParametricFamily(
+            lambda x, t: self._log_prob(x, t), self.dim, self.support, bounds=self.bounds
+        )
+        return shadow._tv_exact(t1, t2)
+
     def initial_point(self, data) -> np.ndarray:
         """The MLE itself: ``ϑ`` with ``∇ψ(ϑ) = mean t(x)``."""
         tbar, _ = self.mean_statistic(data)

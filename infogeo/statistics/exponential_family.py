@@ -277,6 +277,23 @@ class ExponentialFamily:
                 out[:, i, j] = out[:, j, i] = gij
         return out.reshape(*nat.shape, n, n)
 
+    def _skewness_vv(self, theta, v):
+        """``T(v, v, ·) = Jᵀ ∂³ψ(Jv, Jv, ·)``: the gradient in ϑ of the second directional
+        derivative ``d²/ds² ψ(ϑ + s w)`` (``w = Jv``), three nested autograd passes
+        whatever the dimension."""
+        theta, v = np.broadcast_arrays(theta, v)
+        J = self.natural_jacobian(theta)
+        w = np.einsum("...ia,...a->...i", J, v)
+        nat = np.asarray(self._to_natural(theta), dtype=float)
+
+        def second(x):  # Σ over the batch of d²/ds² ψ(x + s w) at s = 0
+            d1 = _eg(lambda s: anp.sum(self._log_partition(x + s[..., None] * w)))
+            d2 = _eg(lambda s: anp.sum(d1(s)))
+            return anp.sum(d2(anp.zeros(w.shape[:-1])))
+
+        third = _eg(second)(nat)
+        return np.einsum("...ia,...i->...a", J, third)
+
     def natural_jacobian(self, theta) -> np.ndarray:
         """``J = ∂ϑ/∂θ``, entry ``[..., i, a] = ∂ϑᵢ/∂θₐ`` (autograd of ``_to_natural``)."""
         theta = self.check_point(theta, "theta")

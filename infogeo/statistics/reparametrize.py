@@ -9,9 +9,10 @@ import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import Box
 
+from .exponential_family import ExponentialFamily
 from .manifold import StatisticalManifold, untrace
 
-__all__ = ["Reparametrized"]
+__all__ = ["Reparametrized", "ReparametrizedExponentialFamily"]
 
 
 class Reparametrized(StatisticalManifold):
@@ -36,7 +37,21 @@ class Reparametrized(StatisticalManifold):
     parametrization); ``exp``/``log`` map the base's (closed-form or numerical) ones,
     ``log`` by solving ``J v_ξ = v_θ``. A point belongs to the domain iff
     ``to_old(ξ)`` belongs to the base's.
+
+    The dual structure is carried over by the chain rule: the Amari–Chentsov tensor is
+    pulled back in each index, ``T_ξ,abc = J_ia J_jb J_kc T_θ,ijk`` (so the
+    α-connections and α-geodesics are those of ``base``, in the new coordinates), and
+    every divergence and the total variation are those of ``base`` at ``to_old(ξ)``.
+    When ``base`` is an exponential family the result is a
+    :class:`ReparametrizedExponentialFamily`: the same natural and expectation
+    parameters, ``ψ``, ``φ``, sufficient statistic, projections and fit, with
+    ``natural(ξ) = ϑ(to_old(ξ))`` and ``from_natural(ϑ) = to_new(θ(ϑ))``.
     """
+
+    def __new__(cls, base=None, *args, **kwargs):
+        if cls is Reparametrized and getattr(base, "is_exponential_family", False):
+            cls = ReparametrizedExponentialFamily
+        return super().__new__(cls)
 
     def __init__(self, base: StatisticalManifold, to_new: Callable, to_old: Callable, names=None):
         if not isinstance(base, StatisticalManifold):
@@ -122,6 +137,24 @@ class Reparametrized(StatisticalManifold):
         F = self.base._metric(theta)
         return anp.einsum("...ab,...ac,...cd->...bd", J, F, J)
 
+    # --- dual structure (pulled back from the base)
+    def _old(self, xi):
+        return np.asarray(self._to_old(xi), dtype=float)
+
+    def _skewness(self, xi):
+        J = self._jac(xi)
+        T = self.base._skewness(self._old(xi))
+        return np.einsum("...ijk,...ia,...jb,...kc->...abc", T, J, J, J, optimize=True)
+
+    def _neg_log_affinity(self, t1, t2, a):
+        return self.base._neg_log_affinity(self._old(t1), self._old(t2), a)
+
+    def _tv_exact(self, t1, t2):
+        return self.base._tv_exact(self._old(t1), self._old(t2))
+
+    def _tv_bracket(self, t1, t2):
+        return self.base._tv_bracket(self._old(t1), self._old(t2))
+
     # --- densities
     def _log_prob(self, x, xi):
         return self.base._log_prob(x, self._to_old(xi))
@@ -177,3 +210,65 @@ class Reparametrized(StatisticalManifold):
     def geodesic_points(self, p, v, t):
         t = np.asarray(t, dtype=float)
         return self.exp(np.asarray(p)[None], t[:, None] * np.asarray(v)[None])
+
+
+class ReparametrizedExponentialFamily(ExponentialFamily, Reparametrized):
+    """A reparametrized exponential family (built by :class:`Reparametrized` when the
+    base is one): natural and expectation parameters, ``ψ``, ``φ``, ``t(x)`` and ``h(x)``
+    are the base's; only the family's own coordinates change, ``θ = to_old(ξ)``.
+    ``J = ∂ϑ/∂ξ`` is autograd through ``to_old``, so the skewness tensor, α-geodesics,
+    Bregman divergences and projections follow by the chain rule."""
+
+    @property
+    def _natural_domain(self):
+        return self.base._natural_domain
+
+    @property
+    def _expectation_domain(self):
+        return self.base._expectation_domain
+
+    @property
+    def _base_varies(self):
+        return self.base._base_varies
+
+    def _to_natural(self, xi):
+        return self.base._to_natural(self._to_old(xi))
+
+    def _from_natural(self, nat):
+        return np.asarray(self._to_new(self.base._from_natural(nat)), dtype=float)
+
+    def _natural_ok(self, nat):
+        return self.base._natural_ok(nat)
+
+    def _log_partition(self, nat):
+        return self.base._log_partition(nat)
+
+    def _natural_gradient_psi(self, nat):
+        return self.base._natural_gradient_psi(nat)
+
+    def _natural_hessian(self, nat):
+        return self.base._natural_hessian(nat)
+
+    def _natural_third(self, nat):
+        return self.base._natural_third(nat)
+
+    def _to_expectation(self, xi):
+        return self.base._to_expectation(self._old(xi))
+
+    def _expectation_ok(self, eta):
+        return self.base._expectation_ok(eta)
+
+    def _from_expectation(self, eta):
+        return np.asarray(self._to_new(self.base._from_expectation(eta)), dtype=float)
+
+    def _statistic(self, x):
+        return self.base._statistic(x)
+
+    def _mean_statistic(self, data):
+        return self.base._mean_statistic(data)
+
+    def _log_base(self, x):
+        return self.base._log_base(x)
+
+    def _neg_entropy(self, eta, xi):
+        return self.base._neg_entropy(eta, self._old(xi))

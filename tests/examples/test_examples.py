@@ -29,7 +29,10 @@ EXPECTED = {
     "rayleigh_sphere": (["rayleigh_sphere.png"], ["smallest eigenvalue"]),
     "reparametrization": (["reparametrization.png"], ["Fisher–Rao distance"]),
     "halfplane_geodesics": (None, []),
-    "dual_geodesics": (["dual_geodesics.png"], ["e-geodesic", "m-geodesic", "Pythagoras"]),
+    "dual_geodesics": (
+        ["dual_geodesics.png"],
+        ["e-geodesic", "m-geodesic", "Pythagoras", "total variation", "alpha_exp"],
+    ),
     "gamma_clustering": (
         ["gamma_clustering.png"],
         ["geodesic k-means", "agreement with the generating kinds"],

@@ -69,3 +69,17 @@ def test_custom_poisson_fit_and_bad_input():
         _poisson().metric([1e300 * 10])
     with pytest.raises(TypeError, match="log_partition"):
         CustomExponentialFamily(lambda x: x, None, 1, "real")
+
+
+def test_custom_family_total_variation():
+    """By the certified quadrature on its log-density, against the closed forms."""
+    C, G = _gamma(), ig.Gamma()
+    th = np.array([[2.5, 1.3], [0.7, 0.5]])
+    nat = G.natural(th)
+    np.testing.assert_allclose(
+        C.total_variation(nat[0], nat[1]), G.total_variation(th[0], th[1]), rtol=1e-9
+    )
+    P, Q = _poisson(), ig.Poisson()
+    np.testing.assert_allclose(
+        P.total_variation(np.log([2.5]), np.log([7.0])), Q.total_variation([2.5], [7.0]), rtol=1e-9
+    )

@@ -159,7 +159,7 @@ def test_far_apart_and_identical_pairs():
 def test_bad_divergence_arguments():
     F = ig.Normal()
     with pytest.raises(ValueError, match="kind must be one of"):
-        F.divergence([0, 1], [1, 1], "tv")
+        F.divergence([0, 1], [1, 1], "wasserstein")
     with pytest.raises(ValueError, match="needs its order"):
         F.divergence([0, 1], [1, 1], "renyi")
     with pytest.raises(ValueError, match="takes no alpha"):

@@ -133,3 +133,51 @@ def test_alpha_input_checks():
         F.alpha_geodesic([0.0, -1.0], [1.0, 1.0], 1.0)
     with pytest.raises(ValueError, match="t must lie"):
         F.alpha_geodesic([0.0, 1.0], [1.0, 1.0], 1.0)(1.5)
+
+
+# ---------------------------------------------------------------------- alpha_exp
+def test_alpha_exp_levi_civita_is_the_fisher_rao_exp():
+    """α = 0 integrates the Levi-Civita equation: Normal's closed-form exp."""
+    N = ig.Normal()
+    p, v = np.array([0.3, 0.8]), np.array([0.5, -0.2])
+    np.testing.assert_allclose(N.alpha_exp(p, v, 0.0), N.exp(p, v), rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["gamma", "beta", "poisson", "mvn"])
+@pytest.mark.parametrize("alpha", [1.0, -1.0])
+def test_alpha_exp_flat_closed_forms(name, alpha):
+    """α = ±1: straight lines in natural / expectation parameters (t ↦ ϑ(exp(t v)) and
+    η(exp(t v)) affine), equal to an ODE solve of the α = ±1 geodesic equation."""
+    from infogeo.geometry.geodesic_equation import integrate_geodesic
+    from infogeo.statistics.dual import _AlphaFlow
+
+    F, th = case(name)
+    p = th[0]
+    v = 0.1 * p * np.where(np.arange(F.dim) % 2, -1.0, 1.0) if name != "mvn" else 0.1 * p
+    ts = np.array([0.0, 0.25, 0.5, 1.0])
+    pts = F.alpha_exp(np.broadcast_to(p, (4, F.dim)), ts[:, None] * v, alpha)
+    coords = F.natural(pts) if alpha == 1.0 else F.expectation(pts)
+    line = coords[0] + ts[:, None] * (coords[-1] - coords[0])
+    np.testing.assert_allclose(coords, line, rtol=1e-12, atol=1e-12)
+    ode, _ = integrate_geodesic(_AlphaFlow(F, alpha), np.asarray(p, float), v, np.ones(1))
+    np.testing.assert_allclose(pts[-1], ode[0], rtol=1e-9)
+
+
+@pytest.mark.parametrize("alpha", [1.0, -1.0, 0.5])
+def test_alpha_exp_reaches_the_end_of_alpha_geodesic(alpha):
+    F = ig.Gamma()
+    p, q = np.array([2.5, 1.3]), np.array([0.7, 0.5])
+    g = F.alpha_geodesic(p, q, alpha)
+    np.testing.assert_allclose(F.alpha_exp(p, g.velocity, alpha), q, rtol=1e-7)
+
+
+def test_alpha_exp_leaving_the_family():
+    N = ig.Normal()
+    # at σ = 1, σ̇ = 3 moves ϑ₂ = −1/(2σ²) by J v = 3 to 2.5 > 0 (e-line), σ̇ = −3 moves
+    # η₂ = μ² + σ² by −6 to −5 < η₁² (m-line): both lines leave the family before t = 1
+    with pytest.raises(ValueError, match="leaves"):
+        N.alpha_exp([0.0, 1.0], [0.0, 3.0], 1.0)
+    with pytest.raises(ValueError, match="leaves"):
+        N.alpha_exp([0.0, 1.0], [0.0, -3.0], -1.0)
+    with pytest.raises(ValueError, match="alpha"):
+        N.alpha_exp([0.0, 1.0], [0.0, 0.1], np.nan)

@@ -15,6 +15,7 @@ from scipy.special import gammaln as sgammaln
 from ..._special import gammaln
 from ...exceptions import ConvergenceError
 from ..exponential_family import ExponentialFamily, newton_dual
+from . import _total_variation as _tv
 
 __all__ = [
     "BetaEF",
@@ -73,6 +74,9 @@ class NormalEF(ExponentialFamily):
     _natural_domain = "theta_2 < 0"
     _expectation_domain = "eta_2 > eta_1²"
 
+    def _tv_exact(self, t1, t2):
+        return _tv.tv_normal(t1[..., 0], t1[..., 1], t2[..., 0], t2[..., 1])
+
     def _to_natural(self, theta):
         mu, s = theta[..., 0], theta[..., 1]
         return anp.stack([mu / s**2, -0.5 / s**2], -1)
@@ -117,6 +121,12 @@ class MultivariateNormalEF(ExponentialFamily):
 
     def _tril_weight(self):
         return np.where(self._rows == self._cols, 0.5, 1.0)
+
+    def _tv_exact(self, t1, t2):
+        return _tv.tv_mvn(self, t1, t2)
+
+    def _tv_bracket(self, t1, t2):
+        return _tv.tv_mvn_bounds(self, t1, t2)
 
     def _to_natural(self, theta):
         d = self.d
@@ -183,6 +193,9 @@ class BinomialEF(ExponentialFamily):
     _expectation_domain = "0 < eta < n"
     _base_varies = True
 
+    def _tv_exact(self, t1, t2):
+        return _tv.tv_binomial(self.n, t1[..., 0], t2[..., 0])
+
     def _to_natural(self, theta):
         p = theta[..., :1]
         return anp.log(p) - anp.log1p(-p)
@@ -223,6 +236,12 @@ class CategoricalEF(ExponentialFamily):
 
     _natural_domain = "any real natural parameters"
     _expectation_domain = "eta_i > 0 and Σ eta_i < 1"
+
+    def _tv_exact(self, t1, t2):
+        def probs(t):
+            return np.concatenate([t, 1.0 - np.sum(t, -1, keepdims=True)], -1)
+
+        return _tv.tv_categorical(probs(t1), probs(t2))
 
     def _to_natural(self, theta):
         return anp.log(theta) - anp.log(1.0 - anp.sum(theta, -1, keepdims=True))
@@ -269,6 +288,9 @@ class PoissonEF(ExponentialFamily):
     _expectation_domain = "eta > 0"
     _base_varies = True
 
+    def _tv_exact(self, t1, t2):
+        return _tv.tv_poisson(t1[..., 0], t2[..., 0])
+
     def _to_natural(self, theta):
         return anp.log(theta)
 
@@ -308,6 +330,9 @@ class ExponentialEF(ExponentialFamily):
     _natural_domain = "natural < 0"
     _expectation_domain = "eta > 0"
 
+    def _tv_exact(self, t1, t2):
+        return _tv.tv_exponential(t1[..., 0], t2[..., 0])
+
     def _to_natural(self, theta):
         return -theta
 
@@ -345,6 +370,9 @@ class GeometricEF(ExponentialFamily):
 
     _natural_domain = "natural < 0"
     _expectation_domain = "eta > 0"
+
+    def _tv_exact(self, t1, t2):
+        return _tv.tv_geometric(t1[..., 0], t2[..., 0])
 
     def _to_natural(self, theta):
         return anp.log1p(-theta)
@@ -441,6 +469,9 @@ class GammaEF(ExponentialFamily):
 
     _natural_domain = "natural_1 > -1 and natural_2 < 0"
     _expectation_domain = "eta_2 > 0 and eta_1 < log(eta_2) (Jensen)"
+
+    def _tv_exact(self, t1, t2):
+        return _tv.tv_gamma(t1[..., 0], t1[..., 1], t2[..., 0], t2[..., 1])
 
     def _to_natural(self, theta):
         return anp.stack([theta[..., 0] - 1.0, -theta[..., 1]], -1)
@@ -565,6 +596,12 @@ class DirichletEF(ExponentialFamily):
 
     _natural_domain = "natural_i > -1"
     _expectation_domain = "Σ exp(eta_i) < 1 (Jensen)"
+
+    def _tv_exact(self, t1, t2):
+        return _tv.tv_dirichlet(self, t1, t2)
+
+    def _tv_bracket(self, t1, t2):
+        return _tv.tv_dirichlet_bounds(self, t1, t2)
 
     def _to_natural(self, theta):
         return theta - 1.0
