@@ -38,8 +38,13 @@ class NaturalGradientDescent(RiemannianGradientDescent):
         adaptive damping, Martens & Grosse §6).
     metric_options : dict, optional
         K-FAC options (``damping``, ``update_every``, ``decay``, ``batch_size``,
-        ``rescale``, ``seed``) and ``preconditioner`` of the CG solve; see
-        :class:`~infogeo.models.kfac.KFAC`.
+        ``rescale``, ``seed``), ``preconditioner`` of the CG solve (see
+        :class:`~infogeo.models.kfac.KFAC`) and ``cg_forcing``. A predictive model
+        built without ``cg_tol`` solves its CG systems inexactly here
+        (``cg_forcing=True``: relative residual ``min(0.5, √‖∇L‖₂)``, the inexact-Newton
+        forcing sequence, tightening to 1e-10 near the optimum); pass
+        ``metric_options={"cg_forcing": False}`` (or a ``cg_tol`` to the model) for
+        exact solves at every step.
     **options
         As for :class:`RiemannianGradientDescent`.
     """
@@ -61,6 +66,11 @@ class NaturalGradientDescent(RiemannianGradientDescent):
             explicit_rule = "line_search" in options or "trust_region" in options
             if metric == "kfac" and not explicit_rule and options.get("damping", 1) != 0:
                 options = {"line_search": "levenberg-marquardt", "damping": 1e-2, **options}
+        elif callable(getattr(model, "with_metric", None)):  # a predictive model: its own
+            self._metric = (model.solver, {})  # solver, on a fresh copy per run
+        if self._metric is not None:
+            if getattr(model, "cg_tol", 0.0) is None:  # no CG tolerance given: inexact
+                self._metric[1].setdefault("cg_forcing", True)  # Newton (forcing terms)
             model = model.with_metric(self._metric[0], **self._metric[1])  # validates
         super().__init__(model, **options)
         self.model = model
