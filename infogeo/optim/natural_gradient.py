@@ -38,13 +38,13 @@ class NaturalGradientDescent(RiemannianGradientDescent):
         adaptive damping, Martens & Grosse §6).
     metric_options : dict, optional
         K-FAC options (``damping``, ``update_every``, ``decay``, ``batch_size``,
-        ``rescale``, ``seed``), ``preconditioner`` of the CG solve (see
-        :class:`~infogeo.models.kfac.KFAC`) and ``cg_forcing``. A predictive model
-        built without ``cg_tol`` solves its CG systems inexactly here
-        (``cg_forcing=True``: relative residual ``min(0.5, √‖∇L‖₂)``, the inexact-Newton
-        forcing sequence, tightening to 1e-10 near the optimum); pass
-        ``metric_options={"cg_forcing": False}`` (or a ``cg_tol`` to the model) for
-        exact solves at every step.
+        ``rescale``, ``momentum``, ``seed``, ``factored_damping``; see
+        :class:`~infogeo.models.kfac.KFAC`), ``preconditioner`` of the CG solve and
+        ``cg_forcing``. A predictive model built without ``cg_tol`` solves its CG
+        systems inexactly here (``cg_forcing=True``: relative residual
+        ``min(0.5, √‖∇L‖₂)``, the inexact-Newton forcing sequence, tightening to 1e-10
+        near the optimum); pass ``metric_options={"cg_forcing": False}`` (or a
+        ``cg_tol`` to the model) for exact solves at every step.
     **options
         As for :class:`RiemannianGradientDescent`.
     """
