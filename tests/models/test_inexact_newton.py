@@ -92,13 +92,17 @@ def test_default_natural_gradient_is_inexact_newton_and_converges(wide_softmax):
     X, y = wide_softmax
     model = softmax_regression(X, y, l2=1e-3)
     reference = _scipy_optimum(model)
-    used = []
-    opt = ig.NaturalGradientDescent(
-        model, gtol=1e-10, callback=lambda r: used.append(opt.model.last_cg_iterations)
-    )
-    assert opt.model.cg_forcing and opt.model.resolved_solver() == "cg"
+    used, forcing = [], []
+
+    def callback(r):
+        used.append(model.last_cg_iterations)
+        forcing.append(model.cg_forcing)
+
+    opt = ig.NaturalGradientDescent(model, gtol=1e-10, callback=callback)
+    assert opt.model is model and model.resolved_solver() == "cg"
     res = opt.minimize()
     assert res.success, res.message
+    assert all(forcing) and not model.cg_forcing  # inexact during the run only
     np.testing.assert_allclose(res.x, reference, atol=1e-8)
     assert res.nit <= 8  # Newton's local convergence survives the truncation
     exact = ig.NaturalGradientDescent(model, gtol=1e-10, metric_options={"cg_forcing": False})
@@ -118,9 +122,12 @@ def test_default_natural_gradient_is_inexact_newton_and_converges(wide_softmax):
 def test_explicit_cg_tol_turns_forcing_off_in_effect(wide_softmax):
     X, y = wide_softmax
     model = softmax_regression(X, y, l2=1e-3, cg_tol=1e-12)
-    opt = ig.NaturalGradientDescent(model, gtol=1e-10)
-    assert not opt.model.cg_forcing  # cg_tol given: solves to it at every step
+    seen = []
+    opt = ig.NaturalGradientDescent(
+        model, gtol=1e-10, callback=lambda r: seen.append(model.cg_forcing)
+    )
     res = opt.minimize()
+    assert seen and not any(seen)  # cg_tol given: solves to it at every step
     np.testing.assert_allclose(res.x, _scipy_optimum(model), atol=1e-8)
 
 
@@ -134,3 +141,12 @@ def test_mlp_fvp_natural_gradient_with_forcing_reaches_a_stationary_point():
     ).minimize()
     assert res.success, res.message
     assert np.linalg.norm(model.nll_grad(res.x)) < 1e-7
+
+
+def test_forcing_is_reset_when_the_run_raises():
+    X = np.column_stack([np.ones(9), np.repeat([-3.0, 0.0, 3.0], 3) + np.tile([-0.1, 0, 0.1], 3)])
+    y = np.repeat([0, 1, 2], 3)
+    model = softmax_regression(X, y)
+    with pytest.raises(ig.ConvergenceError, match="perfectly separated"):
+        ig.NaturalGradientDescent(model).minimize()
+    assert not model.cg_forcing
