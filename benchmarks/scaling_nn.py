@@ -189,7 +189,7 @@ def _print_rows(rows, dim):
     print(f"   weights {dim}; loss reached at equal wall time")
     print(f"   {'method':44s} {head} {'iters':>6s} {'ms/iter':>8s} {'peak MiB':>9s}")
     for name, trace, nit, peak in rows:
-        losses = " ".join(f"{_loss_at(trace, t):9.4f}" for t in MARKS)
+        losses = " ".join(f"{_loss_at(trace, t):9.3g}" for t in MARKS)
         per_iter = 1e3 * trace[-1][0] / max(nit, 1) if trace else float("nan")
         print(f"   {name:44s} {losses} {nit:6d} {per_iter:8.1f} {peak:9.1f}")
 
