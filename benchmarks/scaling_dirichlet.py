@@ -30,9 +30,9 @@ import numpy as np
 import infogeo as ig
 
 try:
-    from ._scaling_measure import peak_mib, timed
+    from ._scaling_measure import time_pairs, timed
 except ImportError:
-    from _scaling_measure import peak_mib, timed
+    from _scaling_measure import time_pairs, timed
 
 KS = (3, 10, 20, 50, 100, 200)
 N_BATCH = 10
@@ -58,29 +58,12 @@ def geomstats_dist(k, p, q):
 def row(k: int, gs_max_k: int) -> tuple:
     fam = ig.Dirichlet(k)
     P, Q = pairs(k, N_BATCH)
-    fam.dist(P[0] * 1.01, Q[0])  # warm the caches (operators, layouts)
-    times, single = [], []
-    for i in range(N_SINGLE):
-        d, t = timed(fam.dist, P[i], Q[i])
-        times.append(t)
-        single.append(float(d))
-    d_batch, t_batch = timed(fam.dist, P, Q)
-    batch_vs_single = float(np.max(np.abs(d_batch[:N_SINGLE] / np.array(single) - 1)))
-    mem = peak_mib(fam.dist, P[0], Q[0])
+    m = time_pairs(fam.dist, P, Q, N_SINGLE)
     t_gs = err_gs = None
     if k <= gs_max_k:
         d_gs, t_gs = timed(geomstats_dist, k, P[0], Q[0])
-        err_gs = abs(d_gs / single[0] - 1)
-    return (
-        k,
-        np.mean(times),
-        max(times) / min(times),
-        t_batch / N_BATCH,
-        batch_vs_single,
-        mem,
-        t_gs,
-        err_gs,
-    )
+        err_gs = abs(d_gs / m.single[0] - 1)
+    return (k, m.mean, m.spread, m.per_pair_batched, m.batch_vs_single, m.peak_mib, t_gs, err_gs)
 
 
 def main(argv=None) -> None:

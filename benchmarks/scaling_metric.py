@@ -30,9 +30,9 @@ import infogeo as ig
 from infogeo.geometry.manifold import dense_geodesic_jacobians
 
 try:
-    from ._scaling_measure import peak_mib, timed
+    from ._scaling_measure import time_pairs, timed
 except ImportError:
-    from _scaling_measure import peak_mib, timed
+    from _scaling_measure import time_pairs, timed
 
 DIMS = (2, 5, 10, 15)
 N_BATCH = 10
@@ -84,30 +84,22 @@ def pairs(name: str, n: int, m: int):
 def row(name: str, n: int, dense_max: int):
     M = make(name, n)
     P, Q = pairs(name, n, N_BATCH)
-    M.dist(P[0] * 1.01, Q[0])  # layout detection, operator caches
-    times, single = [], []
-    for i in range(N_SINGLE):
-        d, t = timed(M.dist, P[i], Q[i])
-        times.append(t)
-        single.append(float(d))
-    d_batch, t_batch = timed(M.dist, P[:N_BATCH], Q[:N_BATCH])
-    bs = float(np.max(np.abs(d_batch[:N_SINGLE] / np.array(single) - 1)))
+    m = time_pairs(M.dist, P, Q, N_SINGLE)
     err = float("nan")
     if name == "hyperbolic":
-        err = float(np.max(np.abs(d_batch / hyperbolic_distance(P[:N_BATCH], Q[:N_BATCH]) - 1)))
-    mem = peak_mib(M.dist, P[0], Q[0])
+        err = float(np.max(np.abs(m.batch / hyperbolic_distance(P, Q) - 1)))
     t_dense = None
     if n <= dense_max:
         _, t_dense = timed(make(name, n, DenseRoute).dist, P[0], Q[0])
     return (
-        np.mean(times),
-        max(times) / min(times),
-        t_batch / N_BATCH,
-        bs,
+        m.mean,
+        m.spread,
+        m.per_pair_batched,
+        m.batch_vs_single,
         err,
-        mem,
+        m.peak_mib,
         t_dense,
-        times[0],
+        m.times[0],
     )
 
 

@@ -34,6 +34,8 @@ from .._validation import check_positive, check_positive_int
 
 __all__ = ["KFAC", "KroneckerFactors"]
 
+_TINY = 1e-300
+
 
 @dataclass(frozen=True)
 class Block:
@@ -86,8 +88,14 @@ class KroneckerFactors:
             out[blk.start : blk.stop] = (a @ V @ g).ravel()
         return out
 
-    def solve(self, v: np.ndarray, damping: float) -> np.ndarray:
+    def solve(self, v: np.ndarray, damping: float, factored: bool = False) -> np.ndarray:
         """``(blockdiag(A_l ⊗ G_l) + γ I)⁻¹ v`` by the eigendecompositions.
+
+        With ``factored=True`` the damping is split between the factors instead
+        (factored Tikhonov damping, Martens & Grosse §6.3):
+        ``((A_l + π_l√γ I) ⊗ (G_l + √γ/π_l I))⁻¹ v`` with
+        ``π_l = √((tr A_l / rows) / (tr G_l / cols))``, which damps each layer in
+        proportion to its own curvature scale.
 
         Raises
         ------
@@ -97,7 +105,12 @@ class KroneckerFactors:
         """
         out = np.array(v, dtype=float)
         for blk, V, (sa, qa, sg, qg) in zip(self.blocks, self._blocks_of(v), self._eig):
-            denom = np.outer(sa, sg) + damping
+            if factored and damping > 0:
+                pi = np.sqrt(max(sa.mean(), _TINY) / max(sg.mean(), _TINY))
+                root = np.sqrt(damping)
+                denom = np.outer(sa + pi * root, sg + root / pi)
+            else:
+                denom = np.outer(sa, sg) + damping
             if not np.all(denom > 0):
                 raise ValueError(
                     "the Kronecker-factored metric is singular (a factor has a zero "
@@ -143,6 +156,10 @@ class KFAC:
         taken (Martens & Grosse, §7; one more Fisher-vector product; default True).
     seed
         Seed (or ``numpy.random.Generator``) of the minibatches.
+    factored_damping
+        Split ``γ + λ`` between the two factors of each block
+        (:meth:`KroneckerFactors.solve` with ``factored=True``) instead of adding it
+        to the product (default False).
     """
 
     def __init__(
@@ -155,6 +172,7 @@ class KFAC:
         rescale: bool = True,
         momentum: bool = True,
         seed=0,
+        factored_damping: bool = False,
     ):
         self.damping = check_positive(damping, "kfac damping")
         self.update_every = check_positive_int(update_every, "update_every")
@@ -167,6 +185,7 @@ class KFAC:
         self.rescale = bool(rescale)
         self.momentum = bool(momentum)
         self.seed = seed
+        self.factored_damping = bool(factored_damping)
         self.reset()
 
     def reset(self) -> None:
@@ -187,6 +206,7 @@ class KFAC:
             "rescale": self.rescale,
             "momentum": self.momentum,
             "seed": self.seed,
+            "factored_damping": self.factored_damping,
         }
 
     def rows(self, n: int):
@@ -226,7 +246,7 @@ class KFAC:
         for the rows of ``V``) ``d = αΔ`` (or ``αΔ + μδ`` with ``momentum``) minimizing
         the exact quadratic model ``−∇fᵀd + ½ dᵀ(G + λI)d``.
         """
-        delta = factors.solve(egrad, self.damping + damping)
+        delta = factors.solve(egrad, self.damping + damping, self.factored_damping)
         previous = None
         if w is not None:
             if self._last_w is not None and not np.array_equal(w, self._last_w):

@@ -147,8 +147,7 @@ class MLPClassifier(PredictiveModel):
     def _input_factor(self) -> np.ndarray:
         """``(1/n) Σᵢ x̄ᵢx̄ᵢᵀ`` with ``x̄ = [x, 1]``, the first layer's K-FAC factor A."""
         if self._input_gram is None or self._input_gram[0] is not self.X:
-            xb = np.hstack([self.X, np.ones((self.n_samples, 1))])
-            self._input_gram = (self.X, xb.T @ xb / self.n_samples)
+            self._input_gram = (self.X, _augmented_gram(self.X) / self.n_samples)
         return self._input_gram[1]
 
     def _forward(self, w, X=None, rows=None):
@@ -190,9 +189,13 @@ class MLPClassifier(PredictiveModel):
     def nll(self, w) -> float:
         """Mean cross-entropy ``(1/n) Σᵢ [logsumexp(zᵢ) − z_{i,yᵢ}]`` (+ ``½ l2 ‖w‖²``)."""
         w = self._weights(w)
-        Z = self._forward(w).logits
+        fp = self._forward(w)
+        Z = fp.logits
+        lse = _log_normalizer(Z)
+        if fp.probs is None:  # the gradient and the metric need them next
+            fp.probs = np.exp(Z - lse[:, None])
         picked = Z[np.arange(self.n_samples), self._labels]
-        value = float(np.mean(_log_normalizer(Z) - picked))
+        value = float(np.mean(lse - picked))
         return value + 0.5 * self.l2 * float(w @ w) if self.l2 else value
 
     def nll_grad(self, w) -> np.ndarray:
@@ -286,25 +289,53 @@ class MLPClassifier(PredictiveModel):
 
     def _kfac_factors(self, w, rows):
         """``A_l = mean(ā āᵀ)``, ``G_l = mean(Σₖ δ⁽ᵏ⁾δ⁽ᵏ⁾ᵀ)`` with ``δ⁽ᵏ⁾`` backpropagated
-        from ``cₖ = √pₖ (eₖ − p)`` (the exact expectation over the model's labels)."""
+        from ``cₖ = √pₖ (eₖ − p)`` (the exact expectation over the model's labels).
+
+        The last two layers' ``G`` are taken in closed form, without the ``(n, K, h)``
+        backpropagated factors: the output layer's is ``mean(diag(p) − ppᵀ)`` and, with
+        ``s = σ′`` of the last hidden layer and ``W`` its outgoing weights ``(h, K)``,
+        ``δ⁽ᵏ⁾ = √pₖ s ⊙ (W(eₖ − p))``, so
+
+            G = Σₖ (WₖWₖᵀ) ∘ mean(pₖ s sᵀ) − mean(qqᵀ),     q = s ⊙ (W p),
+
+        ``K + 1`` weighted Gram matrices of ``(n, h)`` arrays. Deeper layers are
+        backpropagated."""
         w = np.asarray(w, dtype=float)
         fp = self._forward(w) if rows is None else self.network.forward(w, self.X[rows])
         m = fp.n
         P = self._probabilities(fp)
-        K = P.shape[1]
-        C = np.sqrt(P)[:, :, None] * (np.eye(K)[None, :, :] - P[:, None, :])  # (m, K, K)
-        blocks, A, G = [], [], []
-        for layer, delta in enumerate(self.network.backward_deltas(fp, C)):
+        L = self.network.n_layers
+        G = [None] * L
+        G[L - 1] = np.diag(P.mean(axis=0)) - P.T @ P / m
+        if L > 1:
+            W, s = fp.weights[L - 1][0], fp.slopes[L - 2]
+            q = s * (P @ W.T)
+            Gh = -(q.T @ q)
+            for k in range(P.shape[1]):
+                sk = s * np.sqrt(P[:, k : k + 1])
+                Gh += (sk.T @ sk) * np.outer(W[:, k], W[:, k])
+            G[L - 2] = Gh / m
+        if L > 2:  # the layers below: backpropagate the K factors
+            K = P.shape[1]
+            C = np.sqrt(P)[:, :, None] * (np.eye(K)[None, :, :] - P[:, None, :])  # (m, K, K)
+            for layer, delta in enumerate(self.network.backward_deltas(fp, C)[: L - 2]):
+                flat = delta.reshape(-1, delta.shape[-1])
+                G[layer] = flat.T @ flat / m
+        blocks, A = [], []
+        for layer in range(L):
             if layer == 0 and rows is None:
                 A.append(self._input_factor())  # E[x̄x̄ᵀ] does not depend on w
             else:
-                ab = np.hstack([fp.inputs[layer], np.ones((m, 1))])
-                A.append(ab.T @ ab / m)
-            flat = delta.reshape(-1, delta.shape[-1])
-            G.append(flat.T @ flat / m)
+                A.append(_augmented_gram(fp.inputs[layer]) / m)
             lo = self.network.slices[layer][0]
-            blocks.append(Block(lo, self.sizes[layer] + 1, delta.shape[-1]))
+            blocks.append(Block(lo, self.sizes[layer] + 1, self.sizes[layer + 1]))
         return KroneckerFactors(blocks, A, G)
+
+
+def _augmented_gram(a: np.ndarray) -> np.ndarray:
+    """``āᵀā`` for ``ā = [a, 1]`` without forming ``ā``."""
+    col = a.sum(axis=0)
+    return np.block([[a.T @ a, col[:, None]], [col[None, :], np.array([[a.shape[0]]])]])
 
 
 def _log_normalizer(Z: np.ndarray) -> np.ndarray:

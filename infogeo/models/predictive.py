@@ -36,6 +36,8 @@ METRICS = {"exact": "dense", "fvp": "cg", "kfac": "kfac", "auto": "auto"}
 #: ``solver="auto"`` switches to matrix-free CG when ``n · p · dim`` exceeds this
 #: (the dense Jacobian of the generic model would need more than ~400 MB).
 _DENSE_MAX_JACOBIAN = 50_000_000
+#: CG tolerance of a direct solve when ``cg_tol`` is not given
+_CG_TOL = 1e-10
 
 
 class PredictiveModel(RiemannianManifold):
@@ -70,9 +72,12 @@ class PredictiveModel(RiemannianManifold):
     max_dense_dim
         Dimension above which ``"auto"`` uses CG (default 500).
     cg_tol, cg_maxiter
-        Relative residual tolerance (default 1e-10) and iteration cap (default
-        ``max(10·dim, 100)``) of the CG solve; a solve that misses the tolerance
-        raises :class:`~infogeo.ConvergenceError`.
+        Relative residual tolerance and iteration cap (default ``max(10·dim, 100)``)
+        of the CG solve; a solve that misses the tolerance raises
+        :class:`~infogeo.ConvergenceError`. ``cg_tol=None`` (default) means 1e-10 for
+        a direct call of :meth:`riemannian_gradient`, and the inexact-Newton forcing
+        sequence ``η = min(0.5, √‖∇f‖₂)`` (floored at 1e-10) inside
+        :class:`~infogeo.NaturalGradientDescent` (see :attr:`cg_forcing`).
     preconditioner
         Of the CG solve: ``"jacobi"`` (default; the metric's diagonal when the model
         has it cheaply), ``"kfac"`` (the damped Kronecker-factored metric, models with
@@ -100,7 +105,7 @@ class PredictiveModel(RiemannianManifold):
         dim: int | None = None,
         solver: str = "auto",
         max_dense_dim: int = 500,
-        cg_tol: float = 1e-10,
+        cg_tol: float | None = None,
         cg_maxiter: int | None = None,
         preconditioner: str | None = "jacobi",
         kfac: dict | None = None,
@@ -134,7 +139,7 @@ class PredictiveModel(RiemannianManifold):
             raise ValueError(f"solver must be one of {_SOLVERS}, got {solver!r}")
         self.solver = solver
         self.max_dense_dim = check_positive_int(max_dense_dim, "max_dense_dim")
-        self.cg_tol = check_positive(cg_tol, "cg_tol")
+        self.cg_tol = None if cg_tol is None else check_positive(cg_tol, "cg_tol")
         self.cg_maxiter = (
             None if cg_maxiter is None else check_positive_int(cg_maxiter, "cg_maxiter")
         )
@@ -168,6 +173,24 @@ class PredictiveModel(RiemannianManifold):
     #: whether the model implements :meth:`_kfac_factors`
     supports_kfac = False
 
+    #: With ``cg_tol=None``: solve ``(G + λI) x = ∇f`` by CG only to the relative
+    #: residual ``η = min(0.5, √‖∇f‖₂)`` (floored at 1e-10), the forcing sequence of
+    #: inexact (truncated) Newton methods (Dembo, Eisenstat & Steihaug 1982; Nocedal &
+    #: Wright, *Numerical Optimization*, §7.1): loose far from the optimum, where an
+    #: exact direction is wasted, and tightening as ``∇f → 0``, so the iteration keeps
+    #: its fast local convergence. :class:`~infogeo.NaturalGradientDescent` turns it on
+    #: for the copy it runs on (``with_metric(..., cg_forcing=True)``); a direct call of
+    #: :meth:`riemannian_gradient` on a model built as usual solves to 1e-10.
+    cg_forcing = False
+
+    def _cg_tolerance(self, egrad: np.ndarray) -> float:
+        """The relative residual the CG solve of ``(G + λI) x = egrad`` stops at."""
+        if self.cg_tol is not None:
+            return self.cg_tol
+        if not self.cg_forcing:
+            return _CG_TOL
+        return float(min(0.5, max(_CG_TOL, np.sqrt(np.linalg.norm(egrad)))))
+
     def with_metric(self, metric: str, **kfac_options) -> PredictiveModel:
         """A copy of the model whose natural gradient uses ``metric``, with fresh state.
 
@@ -175,8 +198,9 @@ class PredictiveModel(RiemannianManifold):
         (Fisher-vector products and conjugate gradient), ``"kfac"`` (Kronecker-factored
         approximation), ``"auto"``, or one of the ``solver`` names. ``kfac_options``
         update the :class:`~infogeo.models.kfac.KFAC` options (``damping``,
-        ``update_every``, ``decay``, ``batch_size``, ``rescale``, ``seed``) and
-        ``preconditioner`` that of the CG solve.
+        ``update_every``, ``decay``, ``batch_size``, ``rescale``, ``seed``),
+        ``preconditioner`` that of the CG solve and ``cg_forcing`` (bool) turns the
+        inexact-Newton CG tolerance on or off (see :attr:`cg_forcing`).
         """
         if metric not in METRICS and metric not in _SOLVERS:
             raise ValueError(
@@ -185,6 +209,7 @@ class PredictiveModel(RiemannianManifold):
             )
         out = copy.copy(self)
         preconditioner = kfac_options.pop("preconditioner", self.preconditioner)
+        out.cg_forcing = bool(kfac_options.pop("cg_forcing", self.cg_forcing))
         out._configure_solver(
             METRICS.get(metric, metric), self.max_dense_dim, self.cg_tol, self.cg_maxiter
         )
@@ -453,7 +478,7 @@ class PredictiveModel(RiemannianManifold):
         x, its = conjugate_gradient(
             matvec,
             egrad,
-            tol=self.cg_tol,
+            tol=self._cg_tolerance(egrad),
             maxiter=self.cg_maxiter,
             preconditioner=pre,
             name=f"pull-back Fisher metric of {self!r}",

@@ -38,8 +38,13 @@ class NaturalGradientDescent(RiemannianGradientDescent):
         adaptive damping, Martens & Grosse §6).
     metric_options : dict, optional
         K-FAC options (``damping``, ``update_every``, ``decay``, ``batch_size``,
-        ``rescale``, ``seed``) and ``preconditioner`` of the CG solve; see
-        :class:`~infogeo.models.kfac.KFAC`.
+        ``rescale``, ``momentum``, ``seed``, ``factored_damping``; see
+        :class:`~infogeo.models.kfac.KFAC`), ``preconditioner`` of the CG solve and
+        ``cg_forcing``. A predictive model built without ``cg_tol`` solves its CG
+        systems inexactly here (``cg_forcing=True``: relative residual
+        ``min(0.5, √‖∇L‖₂)``, the inexact-Newton forcing sequence, tightening to 1e-10
+        near the optimum); pass ``metric_options={"cg_forcing": False}`` (or a
+        ``cg_tol`` to the model) for exact solves at every step.
     **options
         As for :class:`RiemannianGradientDescent`.
     """
@@ -61,6 +66,11 @@ class NaturalGradientDescent(RiemannianGradientDescent):
             explicit_rule = "line_search" in options or "trust_region" in options
             if metric == "kfac" and not explicit_rule and options.get("damping", 1) != 0:
                 options = {"line_search": "levenberg-marquardt", "damping": 1e-2, **options}
+        #: no CG tolerance given: inexact Newton-CG (the forcing sequence of cg_forcing)
+        self._forcing = getattr(model, "cg_tol", 0.0) is None and hasattr(model, "cg_forcing")
+        if self._metric is not None:
+            if self._forcing:
+                self._metric[1].setdefault("cg_forcing", True)
             model = model.with_metric(self._metric[0], **self._metric[1])  # validates
         super().__init__(model, **options)
         self.model = model
@@ -100,22 +110,30 @@ class NaturalGradientDescent(RiemannianGradientDescent):
             # one copy serving value, gradient and metric (they share cached passes)
             metric, metric_options = self._metric
             self.manifold = self.model = self.model.with_metric(metric, **metric_options)
-        if fun is None:
-            fun, default_grad = self.objective()
-            grad = default_grad if grad is None else grad
-        if x0 is not None:
-            result = self._minimize(fun, x0, grad, "x0")
-        else:
-            name = (
-                f"the initial point {self.model!r}.initial_point"
-                f"({'' if self.data is None else 'data'})"
-            )
-            result = self._minimize(fun, self.initial_point(), grad, name)
+        forcing = self._forcing and self._metric is None
+        if forcing:  # the caller's model: inexact solves for this run only
+            saved, self.model.cg_forcing = self.model.cg_forcing, True
+        try:
+            result = self._run_model(fun, x0, grad)
+        finally:
+            if forcing:
+                self.model.cg_forcing = saved
         if likelihood:  # a maximum-likelihood fit: attach inference (cov, stderr, …)
             from ..inference.result import attach_inference
 
             result = attach_inference(result, self.model, self.data)
         return result
+
+    def _run_model(self, fun, x0, grad):
+        if fun is None:
+            fun, default_grad = self.objective()
+            grad = default_grad if grad is None else grad
+        if x0 is not None:
+            return self._minimize(fun, x0, grad, "x0")
+        name = (
+            f"the initial point {self.model!r}.initial_point({'' if self.data is None else 'data'})"
+        )
+        return self._minimize(fun, self.initial_point(), grad, name)
 
 
 def _needs_data(nll) -> bool:

@@ -64,6 +64,27 @@ def test_kfac_factors_average_the_per_example_factors(data):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
+@pytest.mark.parametrize("hidden", [(5,), (6, 4)])
+def test_closed_form_factors_equal_backpropagated_ones(data, hidden):
+    # reference: every G_l from the K factors cₖ = √pₖ(eₖ − p) backpropagated through
+    # the whole network, every A_l from the explicit [a, 1] (the textbook route)
+    X, y = data
+    model = mlp_classifier(X, y, hidden=hidden, seed=2)
+    w = model.initial_point() + 0.3 * np.sin(np.arange(model.dim))
+    fp = model.network.forward(w, model.X)
+    Z = fp.logits
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    K, n = P.shape[1], model.n_samples
+    C = np.sqrt(P)[:, :, None] * (np.eye(K)[None, :, :] - P[:, None, :])
+    factors = model._kfac_factors(w, None)
+    for layer, delta in enumerate(model.network.backward_deltas(fp, C)):
+        flat = delta.reshape(-1, delta.shape[-1])
+        np.testing.assert_allclose(factors.G[layer], flat.T @ flat / n, rtol=1e-11, atol=1e-15)
+        ab = np.hstack([fp.inputs[layer], np.ones((n, 1))])
+        np.testing.assert_allclose(factors.A[layer], ab.T @ ab / n, rtol=1e-12, atol=1e-15)
+
+
 def test_softmax_kfac_exact_for_one_input_and_equal_probabilities(softmax_data):
     X, y = softmax_data
     model = softmax_regression(X, y)
@@ -96,8 +117,21 @@ def test_damped_kronecker_solve_against_dense_solve():
         ref = np.linalg.solve(factors.dense() + gamma * np.eye(start), v)
         np.testing.assert_allclose(factors.solve(v, gamma), ref, rtol=1e-8)
     np.testing.assert_allclose(factors.matvec(v), factors.dense() @ v, rtol=1e-12)
+    # factored Tikhonov damping: (A + π√γ I) ⊗ (G + √γ/π I) per block, dense reference
+    for gamma in (1e-3, 0.3):
+        dense = np.zeros((start, start))
+        for blk, a, g in zip(blocks, A, G):
+            pi = np.sqrt((np.trace(a) / blk.rows) / (np.trace(g) / blk.cols))
+            r = np.sqrt(gamma)
+            dense[blk.start : blk.stop, blk.start : blk.stop] = np.kron(
+                a + pi * r * np.eye(blk.rows), g + r / pi * np.eye(blk.cols)
+            )
+        ref = np.linalg.solve(dense, v)
+        np.testing.assert_allclose(factors.solve(v, gamma, factored=True), ref, rtol=1e-8)
     with pytest.raises(ValueError, match="damping"):
         factors.solve(v, 0.0)
+    with pytest.raises(ValueError, match="damping"):
+        factors.solve(v, 0.0, factored=True)
     with pytest.raises(ValueError, match="do not fit"):
         KroneckerFactors(blocks, A[::-1], G)
 
