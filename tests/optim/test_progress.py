@@ -76,7 +76,7 @@ def test_notebook_widget_is_complete(monkeypatch, capsys):
         made.append(bar)
         return bar
 
-    monkeypatch.setattr("infogeo.optim.riemannian_gradient_descent.progress_bar", notebook_bar)
+    monkeypatch.setattr("infogeo.optim.loop.progress_bar", notebook_bar)
     d = Gamma().sample([2.0, 1.0], size=100, rng=0)
     res = ig.fit(Gamma(), d, progress=True)
     (bar,) = made
