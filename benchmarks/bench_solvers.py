@@ -373,8 +373,10 @@ def run_infogeo(case, method, manifold=None, fun=None, grad=None, hessp=None):
     if method in ("adam", "momentum"):
         opts["step_size"] = case["lr"]
     if method == "momentum" and case["geoopt"] is not None:
-        # geoopt's RiemannianSGD has no safeguard: compare the same algorithm (the
-        # default restart=True rejects rising steps and backs off the learning rate)
+        # geoopt's RiemannianSGD has no safeguard: run without it too (the default
+        # restart=True rejects rising steps and backs off the learning rate). geoopt's
+        # first step still differs: its buffer starts at the gradient and gets the
+        # gradient added again (1.9 lr ∇f), infogeo's heavy ball starts from m = 0
         opts["restart"] = False
     start = time.perf_counter()
     res = ig.minimize(c.fun, case["x0"], manifold or case["ig"], grad=c.grad, method=method, **opts)
