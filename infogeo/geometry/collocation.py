@@ -244,6 +244,8 @@ def collocation_log(
     # the homotopy needs a degree that resolves bent curves: the first one ≥ 80
     homotopy_N = next((N for N in usable if N >= _HOMOTOPY_DEGREE), usable[-1])
     stalled = np.zeros(B, dtype=bool)  # Newton from the line failed: wait for homotopy_N
+    wait = np.zeros(B, dtype=int)  # converged but unresolved: the degree predicted to do
+    kept = np.zeros(0, dtype=bool)  # which pairs of todo carry a converged polynomial
     for N in usable:
         if todo.size == 0 or (budget is not None and budget.expired()):
             break
@@ -251,10 +253,12 @@ def collocation_log(
             Y = np.zeros((todo.size, N + 1, d))  # the straight line
         else:
             Y = _resample(Y, N_prev, N)  # restart from the coarser polynomial
-        conv = np.zeros(todo.size, dtype=bool)
+        # pairs predicted to need a higher degree keep their (exactly resampled) curve
+        waiting = (wait[todo] > N) & (N < usable[-1])
+        conv = waiting & (kept if kept.size == todo.size else False)
         good = np.zeros(todo.size, dtype=bool)
         # pairs whose Newton stalled skip the degrees below homotopy_N
-        work = np.flatnonzero(~stalled[todo] | (N >= homotopy_N))
+        work = np.flatnonzero((~stalled[todo] | (N >= homotopy_N)) & ~waiting)
         # chunks of pairs keep the dense Jacobians of high degrees within memory
         size = max(1, int(_CHUNK_ENTRIES // ((N - 1) * d) ** 2))
         for lo in range(0, work.size, size):
@@ -290,6 +294,11 @@ def collocation_log(
                 g = np.flatnonzero(gc)
                 gc[g] = _certify(manifold, Pt[g], Qt[g], Yc[g], N, st[g], tol, tail_factor, rescue)
             Y[c], conv[c], good[c] = Yc, cc, gc
+            unresolved = np.flatnonzero(cc & ~gc)
+            if unresolved.size:
+                wait[todo[c[unresolved]]] = _predicted_degree(
+                    Yc[unresolved], N, st[unresolved], tol * tail_factor
+                )
         D = _operators(N)[1]
         Pt, Qt = P[todo], Q[todo]
         V[todo[good]] = np.einsum("m,bmd->bd", D[0], Y[good]) + (Qt - Pt)[good]
@@ -297,9 +306,33 @@ def collocation_log(
         # refine the pairs whose Newton converged from their polynomial, the others anew
         keep = ~good
         Y = np.where(conv[keep, None, None], Y[keep], 0.0)
+        kept = conv[keep]
         N_prev = N
         todo = todo[keep]
     return V, ok
+
+
+def _predicted_degree(Y, N, scale, tol):
+    """The degree at which the Chebyshev coefficients ``c_k`` of converged but
+    unresolved curves are predicted to fall below ``tol · s``, from their geometric
+    decay between the second and the last quarter of ``0 … N`` (analytic curves:
+    ``‖c_k‖ ~ ρ^{−k}``), with a 25 % margin; ``2N`` when they do not decay.
+
+    The degree loop skips the degrees below it for these pairs (their curve is
+    resampled exactly), so that a pair needing degree 80 does not also solve at 40.
+    """
+    C = _operators(N)[3]
+    mag = np.max(np.abs(np.einsum("kj,bjd->bkd", C, Y)), axis=2)  # (B, N + 1)
+    q = max(N // 4, 1)
+    tiny = np.finfo(float).tiny
+    early = np.log(np.max(mag[:, q : 2 * q + 1], axis=1) + tiny)
+    late = np.log(np.max(mag[:, N - q :], axis=1) + tiny)
+    rate = (early - late) / (N - 2 * q)  # decay of log‖c_k‖ per degree
+    target = np.log(tol * scale)
+    with np.errstate(all="ignore"):
+        need = N + (late - target) / rate
+    need = np.where((rate > 0) & np.isfinite(need), 1.25 * need + _TAIL, 2 * N)
+    return np.ceil(np.clip(need, 2 * N, 1e9)).astype(int)
 
 
 def _scale(P, Q):

@@ -73,8 +73,8 @@ from .internal_chart import internal_chart
 
 __all__ = ["solve_log"]
 
-#: The quick first pass of ``chart="auto"``: one collocation degree, few iterations.
-_QUICK_DEGREE = 20
+#: The quick first pass of ``chart="auto"``: low collocation degrees, few iterations.
+_QUICK_DEGREES = (20, 40)
 _QUICK_ITER = 6
 _QUICK_HALVINGS = 2
 _QUICK_GAP = np.log(4.0) + 1e-9
@@ -211,7 +211,7 @@ def solve_log(
                 P[todo],
                 Q[todo],
                 tol=tol,
-                nodes=(_QUICK_DEGREE,),
+                nodes=_QUICK_DEGREES,
                 max_iter=min(_QUICK_ITER, max_iter),
                 max_halvings=_QUICK_HALVINGS,
                 budget=budget,
