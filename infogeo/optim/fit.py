@@ -11,7 +11,7 @@ from .fit_sufficient import fit_sufficient
 from .natural_gradient import NaturalGradientDescent
 from .options import check_option_names
 from .result import OptimizeResult
-from .stopping import DIVERGED
+from .stopping import CALLBACK, DIVERGED
 
 __all__ = ["fit"]
 
@@ -134,7 +134,7 @@ def _diagnosed(solver, family, data, x0, trail: _Trail) -> OptimizeResult:
         res = OptimizeResult(trail.last)
         res.update(success=False, status=DIVERGED, message=message + "; x is the last iterate")
         return res
-    if res.success:
+    if res.success or res.status == CALLBACK:  # the user's callback stopped it: theirs
         return res
     message = diagnose_failed_fit(family, data, start(), res.x, res.message)
     if message is not None:
