@@ -97,6 +97,8 @@ class _Trail:
     """A callback keeping the last iterate's partial result (then calling the user's)."""
 
     def __init__(self, callback):
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         self.callback = callback
         self.last = None
         self.user_raised = False
