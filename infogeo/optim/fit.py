@@ -13,7 +13,7 @@ from .natural_gradient import NaturalGradientDescent
 from .options import check_option_names
 from .result import OptimizeResult
 from .riemannian_gradient_descent import RiemannianGradientDescent
-from .stopping import DIVERGED
+from .stopping import CALLBACK, DIVERGED
 
 __all__ = ["fit"]
 
@@ -115,6 +115,8 @@ class _Trail:
     """A callback keeping the last iterate's partial result (then calling the user's)."""
 
     def __init__(self, callback):
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         self.callback = callback
         self.last = None
         self.user_raised = False
@@ -152,7 +154,7 @@ def _diagnosed(solver, family, data, x0, trail: _Trail) -> OptimizeResult:
         res = OptimizeResult(trail.last)
         res.update(success=False, status=DIVERGED, message=message + "; x is the last iterate")
         return res
-    if res.success:
+    if res.success or res.status == CALLBACK:  # the user's callback stopped it: theirs
         return res
     message = diagnose_failed_fit(family, data, start(), res.x, res.message)
     if message is not None:

@@ -266,6 +266,8 @@ def test_user_family_ordinary_data_and_user_callbacks_are_untouched():
 
     with pytest.raises(KeyError, match="from the callback"):
         ig.fit(user_normal(), np.ones(5), callback=boom)
+    stopped = ig.fit(user_normal(), np.ones(5), callback=lambda r: r.nit == 3)
+    assert stopped.status == 3 and stopped.nit == 3  # stopped by the user, not relabelled
 
 
 def test_describe_degenerate_counts_distinct_observations():

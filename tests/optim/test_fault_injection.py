@@ -219,3 +219,17 @@ def test_model_overflow_in_the_gradient_is_divergence_not_a_crash():
     res = ig.minimize(model.nll, w0, model, grad=model.nll_grad, line_search=None, step_size=1e3)
     assert not res.success and res.status == DIVERGED and "damping" not in res.message
     assert np.all(np.isfinite(res.x)) and np.isfinite(res.fun)
+
+
+def test_fixed_step_running_off_ends_diverged_not_at_max_iter():
+    """The issue's case: Normal from (5, 0.5), fixed step 3 on the natural gradient. The
+    iterates grow until σ overflows (once reported as only "maximum number of
+    iterations"); the run ends diverged, before max_iter, at a finite iterate."""
+    M = ig.Normal()
+    x = np.random.default_rng(0).normal(0, 0.1, size=100)
+    res = ig.minimize(lambda th: M.nll(th, x), [5.0, 0.5], M, line_search=None, step_size=3)
+    assert not res.success and res.status == DIVERGED and res.nit < 1000
+    assert "diverged" in res.message and "overflow" in res.message
+    assert np.all(np.isfinite(res.x)) and not np.all(
+        np.isfinite(res.failed_x) & (abs(res.failed_x) < 1e150)
+    )
