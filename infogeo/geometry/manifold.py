@@ -432,8 +432,10 @@ class RiemannianManifold:
 
         The base class integrates ``γ̈ᵏ + Γᵏᵢⱼ γ̇ⁱ γ̇ʲ = 0`` with DOP853 at
         ``rtol = ode_rtol``, ``atol = ode_atol``, the whole batch as one system,
-        within a wall-clock budget of ``max_time`` seconds (default
-        ``self.max_time + self.max_time_per_pair · (points − 1)``, as for :meth:`log`).
+        within a wall-clock budget of ``max_time`` seconds (default four times that
+        of :meth:`log`, ``4 (self.max_time + self.max_time_per_pair · (points − 1))``:
+        an initial-value problem always advances, so the budget only stops a step size
+        that collapses, e.g. on a geodesic running off to the boundary).
 
         Raises
         ------
@@ -449,7 +451,12 @@ class RiemannianManifold:
         p = self._points(p)
         v = self._vectors(v)
         p, v = np.broadcast_arrays(p, v)
-        budget = Budget(resolve_max_time(self, max_time, int(np.prod(p.shape[:-1]))))
+        n = int(np.prod(p.shape[:-1]))
+        budget = Budget(
+            4.0 * resolve_max_time(self, None, n)
+            if max_time is None
+            else resolve_max_time(self, max_time, n)
+        )
         return integrate_geodesic(self, p, v, np.array([1.0]), budget=budget, what="exp")[0][
             ..., 0, :
         ]

@@ -110,8 +110,8 @@ def _gamma_f(alpha: float) -> float:
 
 def _gamma_parts(c: float, a: float, b: float) -> tuple[float, float]:
     """``(Δu, d)`` of the Clairaut integrals over ``α`` in ``[a, b]`` (``α = c² + s²``;
-    ``Δu = ∫ 2c√f/√α ds``, ``d = ∫ 2√(fα) ds``), in ``t = log s`` when ``s > 0`` at
-    ``a``."""
+    ``Δu = ∫ 2c√f/√α ds``, ``d = ∫ 2√(fα) ds``), in ``t = log s`` (from the turning
+    point ``s = 0``: plainly up to ``s = c``, then in ``log s``)."""
     s0, s1 = np.sqrt(max(a - c * c, 0.0)), np.sqrt(max(b - c * c, 0.0))
     opts = dict(epsabs=0.0, epsrel=1e-13, limit=400)
 
@@ -123,13 +123,18 @@ def _gamma_parts(c: float, a: float, b: float) -> tuple[float, float]:
         al = c * c + s * s
         return 2 * np.sqrt(_gamma_f(al) * al)
 
-    if s0 > 0:
-        t0, t1 = np.log(s0), np.log(s1)
-        return (
-            quad(lambda t: du(np.exp(t)) * np.exp(t), t0, t1, **opts)[0],
-            quad(lambda t: dd(np.exp(t)) * np.exp(t), t0, t1, **opts)[0],
-        )
-    return quad(du, s0, s1, **opts)[0], quad(dd, s0, s1, **opts)[0]
+    head = (0.0, 0.0)
+    if s0 == 0.0:  # from the turning point: [0, c] plainly, the rest in log s
+        cut = min(c, s1)
+        head = quad(du, 0.0, cut, **opts)[0], quad(dd, 0.0, cut, **opts)[0]
+        s0 = cut
+    if not s1 > s0:
+        return head
+    t0, t1 = np.log(s0), np.log(s1)
+    return (
+        head[0] + quad(lambda t: du(np.exp(t)) * np.exp(t), t0, t1, **opts)[0],
+        head[1] + quad(lambda t: dd(np.exp(t)) * np.exp(t), t0, t1, **opts)[0],
+    )
 
 
 def gamma_dist_quad(p, q) -> float:

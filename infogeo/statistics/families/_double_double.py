@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dd_whiten", "two_sum"]
+__all__ = ["dd_factor", "dd_whiten", "two_sum"]
 
 _SPLIT = 134217729.0  # 2^27 + 1
 
@@ -73,13 +73,14 @@ def _sqrt(x):
     return two_sum(s, r[0] / (2.0 * s))
 
 
-def _cholesky(A):
-    """Lower Cholesky factor of ``A`` (float64, ``(..., d, d)``) as ``(hi, lo)``."""
+def _cholesky(A, A_lo=None):
+    """Lower Cholesky factor of ``A + A_lo`` (``(..., d, d)``) as ``(hi, lo)``."""
     d = A.shape[-1]
+    A_lo = np.zeros_like(A) if A_lo is None else A_lo
     Lh = np.zeros_like(A)
     Ll = np.zeros_like(A)
     for j in range(d):
-        acc = (A[..., j, j].copy(), np.zeros(A.shape[:-2]))
+        acc = (A[..., j, j].copy(), A_lo[..., j, j].copy())
         for k in range(j):
             acc = _add(
                 acc, _neg(_mul((Lh[..., j, k], Ll[..., j, k]), (Lh[..., j, k], Ll[..., j, k])))
@@ -90,7 +91,7 @@ def _cholesky(A):
         Lh[..., j, j], Ll[..., j, j] = diag
         if j + 1 == d:
             break
-        col = (A[..., j + 1 :, j].copy(), np.zeros_like(A[..., j + 1 :, j]))
+        col = (A[..., j + 1 :, j].copy(), A_lo[..., j + 1 :, j].copy())
         for k in range(j):
             lk = (Lh[..., j, k, None], Ll[..., j, k, None])
             col = _add(col, _neg(_mul((Lh[..., j + 1 :, k], Ll[..., j + 1 :, k]), lk)))
@@ -116,12 +117,14 @@ def _forward(L, X):
     return Yh, Yl
 
 
-def dd_whiten(S1, S2, dm, dm_lo=None, S2_lo=None):
+def dd_whiten(S1, S2, dm, dm_lo=None, S2_lo=None, parts=False):
     """``(L, x, S)``: ``L = chol(Σ₁)`` rounded to float64, ``x = L⁻¹Δμ`` and
     ``S = L⁻¹Σ₂L⁻ᵀ`` computed in double-double and rounded once (``S`` symmetrized).
 
     ``Δμ = dm + dm_lo`` and ``Σ₂ = S2 + S2_lo`` (the low parts, e.g. the rounding
     errors of differences from :func:`two_sum`; zero when omitted).
+    ``parts=True`` returns ``x`` and ``S`` as ``(hi, lo)`` pairs, for
+    :func:`dd_factor`.
     """
     S1 = np.asarray(S1, dtype=float)
     S2 = np.asarray(S2, dtype=float)
@@ -132,5 +135,19 @@ def dd_whiten(S1, S2, dm, dm_lo=None, S2_lo=None):
     Y = _forward(L, (S2, np.zeros_like(S2) if S2_lo is None else np.asarray(S2_lo, float)))
     Yt = (np.swapaxes(Y[0], -1, -2), np.swapaxes(Y[1], -1, -2))
     Sh, Sl = _forward(L, Yt)
+    if parts:
+        sym = (0.5 * (Sh + np.swapaxes(Sh, -1, -2)), 0.5 * (Sl + np.swapaxes(Sl, -1, -2)))
+        return L[0], (x[0][..., 0], x[1][..., 0]), sym
     S = Sh + Sl
     return L[0], (x[0] + x[1])[..., 0], 0.5 * (S + np.swapaxes(S, -1, -2))
+
+
+def dd_factor(S, x):
+    """``(K, K⁻¹x)`` rounded to float64, ``K = chol(S)``, from double-double ``S`` and
+    ``x`` (``(hi, lo)`` pairs from ``dd_whiten(..., parts=True)``). When ``S`` is
+    ill-conditioned, rounding ``S`` itself to float64 moves its small eigenvalues by
+    about ``ε·|v|ᵀ|S||v|``; the factor keeps them to about the square root of that
+    componentwise condition."""
+    K = _cholesky(S[0], S[1])
+    xk = _forward(K, (x[0][..., None], x[1][..., None]))
+    return K[0], (xk[0] + xk[1])[..., 0]

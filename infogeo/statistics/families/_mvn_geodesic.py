@@ -39,7 +39,7 @@ import time
 import numpy as np
 from scipy.special import exprel
 
-from ._double_double import dd_whiten, two_sum
+from ._double_double import dd_factor, dd_whiten, two_sum
 from ._hyperbolic import halfplane_dist, halfplane_log
 
 _SQRT2 = np.sqrt(2.0)
@@ -55,13 +55,20 @@ def tril_solve(L, b):
     return np.linalg.solve(L, b)
 
 
-def whiten(m1, S1, m2, S2, m2_lo=None):
+def whiten(m1, S1, m2, S2, m2_lo=None, parts=False):
     """``(L, x, S)`` with ``L = chol(Σ₁)``, ``x = L⁻¹(μ₂ − μ₁)``, ``S = L⁻¹Σ₂L⁻ᵀ``, the
     solves in double-double arithmetic (:func:`~._double_double.dd_whiten`), so that
     ``x`` and ``S`` are accurate to rounding even when ``Σ₁`` is ill-conditioned
     (float64 whitening loses ``ε·cond(Σ₁)`` relative). ``m2_lo``: the rounding error
-    of ``μ₂`` (its low part), when known."""
-    return dd_whiten(S1, S2, m2 - m1, m2_lo)
+    of ``μ₂`` (its low part), when known. ``parts=True``: also ``(K, K⁻¹x)`` with
+    ``K = chol(S)`` from the unrounded ``S`` (:func:`~._double_double.dd_factor`),
+    returned as ``(L, x, S, K, xk)``."""
+    if not parts:
+        return dd_whiten(S1, S2, m2 - m1, m2_lo)
+    L, xp, Sp = dd_whiten(S1, S2, m2 - m1, m2_lo, parts=True)
+    K, xk = dd_factor(Sp, xp)
+    S = Sp[0] + Sp[1]
+    return L, xp[0] + xp[1], 0.5 * (S + np.swapaxes(S, -1, -2)), K, xk
 
 
 def log_generalized_eigenvalues(S1, S2):
@@ -483,7 +490,7 @@ class StandardLogSolver:
             u, rho = trial, rho_t
         return u, rho
 
-    def solve(self, x, S, *, deadline, rtol=1e-10, atol=1e-14, accept_rtol=1e-9):
+    def solve(self, x, S, *, deadline, rtol=1e-10, atol=1e-14, accept_rtol=1e-9, factor=None):
         """``(u, ρ, method)`` with ``exp_(0,I)(unpack(u)) = (x, S)`` to ``ρ``.
 
         Raises
@@ -491,8 +498,11 @@ class StandardLogSolver:
         ShootingFailure
             When neither direct Newton nor continuation meets the tolerance in time.
         """
-        K = np.linalg.cholesky(S)
-        xk = tril_solve(K, x[:, None])[:, 0]
+        if factor is None:  # ``(K, K⁻¹x)``, K = chol(S), when computed more accurately
+            K = np.linalg.cholesky(S)
+            xk = tril_solve(K, x[:, None])[:, 0]
+        else:
+            K, xk = factor
         if is_eigvec_case(x, S):
             delta, B = eigvec_case_log(x, S)
             u = self.pack(delta, B)

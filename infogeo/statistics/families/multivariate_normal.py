@@ -332,7 +332,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         budget = self.max_time if max_time is None else check_positive(max_time, "max_time")
         return time.monotonic() + budget, budget
 
-    def _solve_standard(self, x, S, deadline, budget, index):
+    def _solve_standard(self, x, S, deadline, budget, index, factor=None):
         """``(δ, B)`` for one standardized pair, or a ConvergenceError to report."""
         solver = self._solver()
         if time.monotonic() > deadline:
@@ -343,7 +343,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
                 tolerance=self.log_tol,
             )
         try:
-            u, _, _ = solver.solve(x, S, deadline=deadline, rtol=self.log_tol)
+            u, _, _ = solver.solve(x, S, deadline=deadline, rtol=self.log_tol, factor=factor)
         except mg.ShootingFailure as exc:
             return None, ConvergenceError(
                 f"{self!r}: pair {index}: {exc} within max_time = {budget:g} s. Try a larger "
@@ -444,7 +444,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         self._check_errors(errors)
         deadline, budget = self._deadline(max_time)
         p, c, S1, dm, S2, batch, _, dm_lo = self._pair(p, q)
-        L, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2, dm_lo)
+        L, x, S, K, xk = mg.whiten(np.zeros_like(dm), S1, dm, S2, dm_lo, parts=True)
         out = np.full(p.shape, np.nan)
         failures = []
         for i in range(p.shape[0]):
@@ -454,8 +454,10 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
             elif self._wider_start(x[i], S[i]):
                 # shoot from q (the residual's float64 floor grows with the target's
                 # Mahalanobis ‖K⁻¹x‖) and reverse the end velocity of that geodesic
-                Lq, xq, Sq = mg.whiten(np.zeros(self.d), S2[i], -dm[i], S1[i], -dm_lo[i])
-                sol, err = self._solve_standard(xq, Sq, deadline, budget, i)
+                Lq, xq, Sq, Kq, xkq = mg.whiten(
+                    np.zeros(self.d), S2[i], -dm[i], S1[i], -dm_lo[i], parts=True
+                )
+                sol, err = self._solve_standard(xq, Sq, deadline, budget, i, (Kq, xkq))
                 if err is not None:
                     failures.append((i, err))
                     continue
@@ -464,7 +466,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
                 delta, B = -G @ d1, -G @ B1 @ G.T
                 Lc = Lq * c[i]
             else:
-                sol, err = self._solve_standard(x[i], S[i], deadline, budget, i)
+                sol, err = self._solve_standard(x[i], S[i], deadline, budget, i, (K[i], xk[i]))
                 if err is not None:
                     failures.append((i, err))
                     continue
@@ -507,7 +509,7 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
         failures = []
         bracket = None
         if np.any(rest) or bounds:
-            _, x, S = mg.whiten(np.zeros_like(dm), S1, dm, S2, dm_lo)
+            _, x, S, Kt, xkt = mg.whiten(np.zeros_like(dm), S1, dm, S2, dm_lo, parts=True)
             if not (np.all(np.isfinite(x[rest])) and np.all(np.isfinite(S[rest]))):
                 raise OverflowError(
                     f"{self!r}.dist: whitening the pair overflows float64 (a mean difference "
@@ -522,16 +524,19 @@ class MultivariateNormal(MultivariateNormalEF, StatisticalManifold):
             if np.any(todo):
                 # shoot towards the end whose covariance is wider along Δμ: the
                 # residual's float64 floor grows with the target's Mahalanobis ‖K⁻¹x‖
-                K = np.linalg.cholesky(S[todo])
-                xk = mg.tril_solve(K, x[todo][..., None])[..., 0]
                 flip = np.zeros(n, dtype=bool)
-                flip[todo] = np.linalg.norm(xk, axis=-1) > np.linalg.norm(x[todo], axis=-1)
+                flip[todo] = np.linalg.norm(xkt[todo], axis=-1) > np.linalg.norm(x[todo], axis=-1)
                 if np.any(flip):
-                    _, x[flip], S[flip] = mg.whiten(
-                        np.zeros_like(dm[flip]), S2[flip], -dm[flip], S1[flip], -dm_lo[flip]
+                    _, x[flip], S[flip], Kt[flip], xkt[flip] = mg.whiten(
+                        np.zeros_like(dm[flip]),
+                        S2[flip],
+                        -dm[flip],
+                        S1[flip],
+                        -dm_lo[flip],
+                        parts=True,
                     )
             for i in np.flatnonzero(todo):
-                sol, err = self._solve_standard(x[i], S[i], deadline, budget, i)
+                sol, err = self._solve_standard(x[i], S[i], deadline, budget, i, (Kt[i], xkt[i]))
                 if err is None:
                     delta, B = sol
                     dist = float(np.sqrt(delta @ delta + 0.5 * np.sum(B * B)))
