@@ -104,3 +104,24 @@ def test_distance_at_the_float64_extremes():
     assert np.isfinite(d) and d >= np.log(1e300) / np.sqrt(2.0)
     d = float(G.dist([1e-300, 1.0], [1.0, 1.0]))
     assert np.isfinite(d) and d >= np.log(1e300) / np.sqrt(2.0)
+
+
+def test_inner_product_keeps_its_digits_at_huge_shape():
+    """⟨u, v⟩ at α = 1e12 against the quadratic form in 40-digit arithmetic: the plain
+    uᵀGv cancels (its two large terms are α-sized, the answer is O(1)); the inner
+    product is exact to rounding, and equals uᵀGv at ordinary points."""
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 40
+    G = ig.Gamma()
+    p = np.array([1e12, 3.0])
+    u = np.array([-1e12, -3.0 + 3e-11])  # nearly along the mean-preserving direction
+    v = np.array([2e12, 6.0 + 1e-11])
+    a, b = (mp.mpf(float(x)) for x in p)
+    ua, ub, va, vb = (mp.mpf(float(x)) for x in (*u, *v))
+    ref = mp.psi(1, a) * ua * va - (ua * vb + ub * va) / b + a * ub * vb / b**2
+    assert abs(float(G.inner(p, u, v)) / float(ref) - 1) < 1e-12
+    rng = np.random.default_rng(5)
+    P = rng.uniform(0.05, 20.0, (50, 2))
+    U, V = rng.normal(size=(2, 50, 2))
+    plain = np.einsum("bi,bij,bj->b", U, G.metric(P), V)
+    np.testing.assert_allclose(G.inner(P, U, V), plain, rtol=1e-12, atol=1e-12)
