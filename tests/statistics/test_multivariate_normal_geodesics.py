@@ -263,3 +263,21 @@ def test_ill_conditioned_covariances_are_whitened_exactly():
     d = float(M.dist(q, M.pack([3.1, 1.4], S1)))
     ref = mvn_dist_mp(M, q, M.pack([3.1, 1.4], S1), M.log(q, M.pack([3.1, 1.4], S1)))
     assert d == pytest.approx(ref, rel=1e-10)
+
+
+def test_pair_whose_standardized_covariance_is_singular_in_float64_fails_cleanly():
+    """A stress pair (MVN(3), both covariances of condition ~1e9; standardized, the
+    second has condition ~2e17): Newton has no finite start. The call ends at once
+    with a ConvergenceError saying so (it raised UnboundLocalError from the
+    continuation, after a RuntimeWarning), and the certified bracket still answers."""
+    p = np.array([-3.0586134678908564e-05, 0.0025580696048320686, 0.09962169082082241,
+                  4481.309617157751, 3537.063231940174, 2791.776831150351,
+                  4120.446499994658, 3252.236754303417, 3788.6423561021106])  # fmt: skip
+    q = np.array([-0.00018511796861798817, 0.003097491988188511, 0.09824618392869998,
+                  40.09025541580864, -251.13088886633705, 1573.1189169360734,
+                  -346.80233010884376, 2172.418130962579, 3000.0278536884584])  # fmt: skip
+    M = ig.MultivariateNormal(3)
+    with pytest.raises(ig.ConvergenceError, match="singular at float64 precision"):
+        M.dist(p, q, max_time=2.0)
+    low, up, _ = M.dist_bounds(p, q)
+    assert 0 < low <= up < np.inf

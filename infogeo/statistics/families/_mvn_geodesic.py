@@ -513,7 +513,17 @@ class StandardLogSolver:
         P = np.eye(self.d) - np.outer(e, e)
         s = float(e @ S @ e)
         S0 = P @ S @ P + s * np.outer(e, e)
-        u0 = self.pack(*eigvec_case_log(x, S0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            u0 = self.pack(*eigvec_case_log(x, S0))
+        if not np.all(np.isfinite(u0)):
+            w = np.linalg.eigvalsh(S)
+            raise ShootingFailure(
+                "the standardized covariance K⁻¹Σ₂K⁻ᵀ (K = chol Σ₁) is singular at float64 "
+                f"precision (eigenvalues {w.min():.3g} … {w.max():.3g}): no start for Newton "
+                "shooting; rescale the coordinates or use dist_bounds(p, q)",
+                np.inf,
+                np.inf,
+            )
 
         def tol_for(u):  # Newton's target; it then polishes until stagnation
             return max(rtol * self.norm(u), atol)
@@ -548,7 +558,7 @@ class StandardLogSolver:
             try:
                 cand, rho_c = self.newton(guess, Kt, xkt, tol_t, deadline, 12)
             except (FloatingPointError, np.linalg.LinAlgError):
-                rho_c = np.inf
+                cand, rho_c = guess, np.inf  # a failed stage: retried with half the step
             if rho_c <= max(loose, tol_for(cand)):
                 prev = (u, s_next - s_reached)
                 u, s_reached = cand, s_next
@@ -556,7 +566,10 @@ class StandardLogSolver:
             else:
                 ds *= 0.5
         if s_reached >= 1.0:
-            u, rho = self.newton(u, K, xk, tol_for, deadline)
+            try:
+                u, rho = self.newton(u, K, xk, tol_for, deadline)
+            except (FloatingPointError, np.linalg.LinAlgError):
+                rho = np.inf
             if accepted(u, rho):
                 return u, rho, "Newton shooting with continuation"
         raise ShootingFailure(
