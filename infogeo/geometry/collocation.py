@@ -73,7 +73,9 @@ one dense Newton step stays cheap; far-apart pairs of a hyperbolic geometry, who
 geodesics bend sharply near their ends, need the high degrees), in chunks of pairs
 that keep the batched Jacobians within about 32 MB; those still uncertified are
 reported as failed so that the caller can fall back to shooting
-(:mod:`~infogeo.geometry.shooting`).
+(:mod:`~infogeo.geometry.shooting`). A pair whose Newton converged but whose tail
+failed skips the degrees below the one its coefficients' geometric decay predicts
+(:func:`_predicted_degree`; the curve is resampled exactly on the way).
 
 Budget
 ------
