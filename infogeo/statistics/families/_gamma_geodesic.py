@@ -58,6 +58,11 @@ _BERNOULLI = (
     -174611 / 330,
 )
 _MAX_ITER = 100
+#: shared by :func:`_A_and_slope`: the shifts k, the series' powers j and coefficients
+_K = np.arange(_SHIFT, dtype=float)
+_J = np.arange(len(_BERNOULLI), dtype=float)
+_B_COEF = np.array(_BERNOULLI)
+_B3_COEF = (2.0 * _J + 3.0) * _B_COEF
 
 
 def _f(alpha: np.ndarray) -> np.ndarray:
@@ -144,14 +149,32 @@ def _A(alpha: np.ndarray) -> np.ndarray:
 
 
 def _A_and_slope(alpha: np.ndarray):
-    """``A = α² f(α)`` (:func:`_A`) and ``dA/dℓ = 2A + α³f′(α)`` (``ℓ = log α``); above
-    ``α = 10⁴`` from the series ``dA/dℓ = −1/(6α) + 1/(10α³) − 5/(42α⁵)``."""
+    """``A = α² f(α)`` (:func:`_A`) and ``dA/dℓ = 2A + α³f′(α)`` (``ℓ = log α``,
+    :func:`_a3_f_prime`), evaluated together: the ratios ``α/(α + k)`` and the powers of
+    ``y⁻²`` are shared, and the sums over ``k`` and the Bernoulli series are single array
+    operations (this runs in every right-hand side of :func:`gamma_exp`). Above
+    ``α = 10⁴`` the series ``A = ½ + 1/(6α) − …``,
+    ``dA/dℓ = −1/(6α) + 1/(10α³) − 5/(42α⁵)``."""
+    alpha = np.asarray(alpha, dtype=float)
     big = alpha > 1e4
-    A = _A(alpha)
-    dA = 2.0 * A + _a3_f_prime(np.where(big, 1.0, alpha))
+    a = np.where(big, 1.0, alpha)
+    r = a[..., None] / (a[..., None] + _K)  # α/(α + k), k < 8
+    r2 = r * r
+    y = a + _SHIFT
+    iy = 1.0 / y
+    powers = (iy * iy)[..., None] ** _J  # y^{−2j}
+    ai = a * iy
+    A = r2.sum(-1) + ai * ai * (0.5 + (powers @ _B_COEF) * iy) - _SHIFT * ai
+    a3f = (
+        -2.0 * (r2 * r).sum(-1)
+        + _SHIFT * a * (2.0 * a + _SHIFT) * iy * iy
+        - ai**3 * (1.0 + (powers @ _B3_COEF) * iy)
+    )
+    dA = 2.0 * A + a3f
     if np.any(big):
         i = 1.0 / alpha[big]
         i2 = i * i
+        A[big] = 0.5 + i * (1.0 / 6.0 + i2 * (-1.0 / 30.0 + i2 / 42.0))
         dA[big] = i * (-1.0 / 6.0 + i2 * (1.0 / 10.0 - i2 * 5.0 / 42.0))
     return A, dA
 
