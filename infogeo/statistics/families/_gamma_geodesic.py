@@ -58,7 +58,7 @@ _BERNOULLI = (
     -174611 / 330,
 )
 _MAX_ITER = 100
-#: shared by :func:`_A_and_slope`: the shifts k, the series' powers j and coefficients
+#: shared by :func:`_shifted_terms`: the shifts k, the series' powers j and coefficients
 _K = np.arange(_SHIFT, dtype=float)
 _J = np.arange(len(_BERNOULLI), dtype=float)
 _B_COEF = np.array(_BERNOULLI)
@@ -99,83 +99,69 @@ def _f(alpha: np.ndarray) -> np.ndarray:
     return acc
 
 
-def _a3_f_prime(alpha: np.ndarray) -> np.ndarray:
-    """``α³ f′(α)`` (bounded: ``→ −2`` as ``α → 0``, ``→ −1`` as ``α → ∞``), the
-    derivative of the shifted form of :func:`_f` multiplied through by ``α³``:
+def _shifted_terms(a: np.ndarray):
+    """The pieces both :func:`_A` and :func:`_A_and_slope` are built from (``a`` at most
+    1e4): the ratios ``r_k = α/(α + k)``, ``k < 8``, ``1/y`` with ``y = α + 8``, and the
+    Bernoulli series of ``S(y) = ψ′(y) − 1/y`` and of its derivative, in powers of
+    ``y⁻²``."""
+    r = a[..., None] / (a[..., None] + _K)
+    iy = 1.0 / (a + _SHIFT)
+    powers = (iy * iy)[..., None] ** _J  # y^{−2j}
+    return r, iy, powers @ _B_COEF, powers @ _B3_COEF
 
-        ``α³f′ = −2 Σ_{k<8} (α/(α + k))³ + 8α(2α + 8)/(α + 8)² + α³ S′(y)``,
 
-    ``y = α + 8``, ``S(y) = ψ′(y) − 1/y``, ``S′(y) = −1/y³ − Σₖ (2k + 1) B₂ₖ / y^{2k+2}``;
-    the first two terms cancel to ``O(1)`` from ``O(16)``, so about 1e-14 absolute."""
-    acc = np.zeros_like(alpha)
-    for k in range(_SHIFT):
-        acc -= 2.0 * (alpha / (alpha + k)) ** 3
-    y = alpha + _SHIFT
-    acc += 8.0 * alpha * (2.0 * alpha + _SHIFT) / (y * y)
-    iy = 1.0 / y
-    iy2 = iy * iy
-    series = np.zeros_like(y)
-    for k in range(len(_BERNOULLI), 0, -1):  # Σ (2k+1) B₂ₖ y^{−(2k−1)}, Horner in y⁻²
-        series = series * iy2 + (2 * k + 1) * _BERNOULLI[k - 1]
-    series *= iy
-    acc -= (alpha * iy) ** 3 * (1.0 + series)
-    return acc
+def _A_of(a, r, iy, series):
+    """``A = α² f(α) = Σ_{k<8} (α/(α + k))² − 8α/y + (α/y)² y²S(y)``, with
+    ``y²S(y) = ½ + Σ B₂ₖ y^{1−2k}`` (:func:`_f` times ``α²``, without forming ``α²``
+    or ``f``)."""
+    ai = a * iy
+    return (r * r).sum(-1) + ai * ai * (0.5 + series * iy) - _SHIFT * ai
+
+
+def _A_big(alpha):
+    """``A = ½ + 1/(6α) − 1/(30α³) + 1/(42α⁵)`` for ``α > 10⁴``."""
+    i = 1.0 / alpha
+    i2 = i * i
+    return 0.5 + i * (1.0 / 6.0 + i2 * (-1.0 / 30.0 + i2 / 42.0))
 
 
 def _A(alpha: np.ndarray) -> np.ndarray:
-    """``A = α² f(α)`` (``→ 1`` as ``α → 0``, ``→ ½`` as ``α → ∞``) without forming
-    ``α²`` or ``f``, so it is finite from the smallest to the largest float64:
-    ``Σ_{k<8} (α/(α + k))² − 8α/(α + 8) + (α/y)² y²S(y)`` (:func:`_f` times ``α²``,
-    ``y = α + 8``) up to ``α = 10⁴``, the series
-    ``½ + 1/(6α) − 1/(30α³) + 1/(42α⁵)`` above."""
-    big = alpha > 1e4
-    a = np.where(big, 1.0, alpha)
-    acc = np.zeros_like(a)
-    for k in range(_SHIFT):
-        acc += (a / (a + k)) ** 2
-    y = a + _SHIFT
-    iy = 1.0 / y
-    iy2 = iy * iy
-    series = np.full_like(y, _BERNOULLI[-1])
-    for coef in reversed(_BERNOULLI[:-1]):
-        series = series * iy2 + coef
-    series = 0.5 + series * iy  # y²S(y) = ½ + Σ B₂ₖ y^{1−2k}
-    acc += (a * iy) ** 2 * series - _SHIFT * a * iy
-    if np.any(big):
-        i = 1.0 / alpha[big]
-        i2 = i * i
-        acc[big] = 0.5 + i * (1.0 / 6.0 + i2 * (-1.0 / 30.0 + i2 / 42.0))
-    return acc
-
-
-def _A_and_slope(alpha: np.ndarray):
-    """``A = α² f(α)`` (:func:`_A`) and ``dA/dℓ = 2A + α³f′(α)`` (``ℓ = log α``,
-    :func:`_a3_f_prime`), evaluated together: the ratios ``α/(α + k)`` and the powers of
-    ``y⁻²`` are shared, and the sums over ``k`` and the Bernoulli series are single array
-    operations (this runs in every right-hand side of :func:`gamma_exp`). Above
-    ``α = 10⁴`` the series ``A = ½ + 1/(6α) − …``,
-    ``dA/dℓ = −1/(6α) + 1/(10α³) − 5/(42α⁵)``."""
+    """``A = α² f(α)`` (``→ 1`` as ``α → 0``, ``→ ½`` as ``α → ∞``), finite from the
+    smallest to the largest float64: :func:`_A_of` up to ``α = 10⁴``,
+    :func:`_A_big` above."""
     alpha = np.asarray(alpha, dtype=float)
     big = alpha > 1e4
     a = np.where(big, 1.0, alpha)
-    r = a[..., None] / (a[..., None] + _K)  # α/(α + k), k < 8
-    r2 = r * r
-    y = a + _SHIFT
-    iy = 1.0 / y
-    powers = (iy * iy)[..., None] ** _J  # y^{−2j}
+    r, iy, series, _ = _shifted_terms(a)
+    A = _A_of(a, r, iy, series)
+    if np.any(big):
+        A = np.where(big, _A_big(np.where(big, alpha, 1e5)), A)
+    return A
+
+
+def _A_and_slope(alpha: np.ndarray):
+    """``A`` (:func:`_A`) and ``dA/dℓ = 2A + α³f′(α)`` (``ℓ = log α``) from the same
+    terms (this runs in every right-hand side of :func:`gamma_exp`), with
+
+        ``α³f′ = −2 Σ_{k<8} (α/(α + k))³ + 8α(2α + 8)/y² − (α/y)³ (1 + y⁻¹ Σₖ (2k + 1)
+        B₂ₖ y^{2−2k})``
+
+    (the derivative of the shifted form of :func:`_f` times ``α³``; about 1e-14
+    absolute). Above ``α = 10⁴``, ``dA/dℓ = −1/(6α) + 1/(10α³) − 5/(42α⁵)``."""
+    alpha = np.asarray(alpha, dtype=float)
+    big = alpha > 1e4
+    a = np.where(big, 1.0, alpha)
+    r, iy, series, series3 = _shifted_terms(a)
+    A = _A_of(a, r, iy, series)
     ai = a * iy
-    A = r2.sum(-1) + ai * ai * (0.5 + (powers @ _B_COEF) * iy) - _SHIFT * ai
-    a3f = (
-        -2.0 * (r2 * r).sum(-1)
-        + _SHIFT * a * (2.0 * a + _SHIFT) * iy * iy
-        - ai**3 * (1.0 + (powers @ _B3_COEF) * iy)
-    )
+    a3f = -2.0 * (r * r * r).sum(-1) + _SHIFT * a * (2.0 * a + _SHIFT) * iy * iy
+    a3f -= ai**3 * (1.0 + series3 * iy)
     dA = 2.0 * A + a3f
     if np.any(big):
-        i = 1.0 / alpha[big]
+        i = 1.0 / np.where(big, alpha, 1e5)
         i2 = i * i
-        A[big] = 0.5 + i * (1.0 / 6.0 + i2 * (-1.0 / 30.0 + i2 / 42.0))
-        dA[big] = i * (-1.0 / 6.0 + i2 * (1.0 / 10.0 - i2 * 5.0 / 42.0))
+        A = np.where(big, _A_big(np.where(big, alpha, 1e5)), A)
+        dA = np.where(big, i * (-1.0 / 6.0 + i2 * (1.0 / 10.0 - i2 * 5.0 / 42.0)), dA)
     return A, dA
 
 

@@ -162,16 +162,26 @@ def tv_gamma(a1, b1, a2, b2):
         stat = np.log(da / db)
         mid = 0.5 * (np.log(a1 / b1) + np.log(a2 / b2))
         split = np.where(np.isfinite(stat), stat, mid)
+    return _tv_two_crossings(
+        r, split, _gamma_cdf, (a1, b1), (a2, b2), (da != 0) | (db != 0), "Gamma"
+    )
+
+
+def _tv_two_crossings(r, split, cdf, params1, params2, differ, name):
+    """TV of a two-parameter family whose log-density ratio ``r`` (in the transformed
+    variable ``u``) has at most one crossing on each side of ``split``: the crossings by
+    :func:`bisect_crossing`, then :func:`tv_from_crossings` of the differences of the
+    distribution functions ``cdf(*params, u) -> (F, 1 − F)`` there; 0 where the two
+    distributions are the same (``differ`` False)."""
     roots = [bisect_crossing(r, split, side) for side in (-1, 1)]
-    require_crossing(roots, (da != 0) | (db != 0), "Gamma")
+    require_crossing(roots, differ, name)
 
     def D(u):
-        c1, s1 = _gamma_cdf(a1, b1, u)
-        c2, s2 = _gamma_cdf(a2, b2, u)
+        c1, s1 = cdf(*params1, u)
+        c2, s2 = cdf(*params2, u)
         return np.where(np.isnan(u), 0.0, cdf_difference(c1, c2, s1, s2))
 
-    tv = tv_from_crossings(D(roots[0]), D(roots[1]))
-    return np.where((da == 0) & (db == 0), 0.0, tv)
+    return np.where(differ, tv_from_crossings(D(roots[0]), D(roots[1])), 0.0)
 
 
 def _beta_cdf(a, b, u):
@@ -204,16 +214,7 @@ def tv_beta(a1, b1, a2, b2):
         m1, m2 = a1 / (a1 + b1), a2 / (a2 + b2)
         mid = 0.5 * (np.log(m1 / (1 - m1)) + np.log(m2 / (1 - m2)))
         split = np.where(np.isfinite(stat), stat, mid)
-    roots = [bisect_crossing(r, split, side) for side in (-1, 1)]
-    require_crossing(roots, (da != 0) | (db != 0), "Beta")
-
-    def D(u):
-        c1, s1 = _beta_cdf(a1, b1, u)
-        c2, s2 = _beta_cdf(a2, b2, u)
-        return np.where(np.isnan(u), 0.0, cdf_difference(c1, c2, s1, s2))
-
-    tv = tv_from_crossings(D(roots[0]), D(roots[1]))
-    return np.where((da == 0) & (db == 0), 0.0, tv)
+    return _tv_two_crossings(r, split, _beta_cdf, (a1, b1), (a2, b2), (da != 0) | (db != 0), "Beta")
 
 
 def _mvn_whitened(family, t1, t2):
