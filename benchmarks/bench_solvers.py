@@ -63,9 +63,16 @@ MAX_ITER["adam"] = 5000
 class Counter:
     """fun / grad / hessp with counts (shared by all libraries)."""
 
-    def __init__(self, fun, grad, hessp=None):
+    def __init__(self, fun, grad, hessp=None, fun_grad=None):
         self._fun, self._grad, self._hessp = fun, grad, hessp
+        self._fun_grad = fun_grad
         self.nfev = self.njev = self.nhev = 0
+
+    def fun_grad(self, x):
+        """Value and gradient in one call (counted as one of each)."""
+        self.nfev += 1
+        self.njev += 1
+        return self._fun_grad(x)
 
     def fun(self, x):
         self.nfev += 1
@@ -90,11 +97,17 @@ def rayleigh(n):
     x0 = rng.standard_normal(n)
     x0 /= np.linalg.norm(x0)
     top = np.linalg.eigh(A)[1][:, -1]
+
+    def fun_grad(x):
+        Ax = A @ x
+        return -float(x @ Ax), -2.0 * Ax
+
     return {
         "name": f"eigenvector n={n}",
         "ig": ig.from_geomstats(Hypersphere(n - 1)),
         "fun": lambda x: -float(x @ A @ x),
         "grad": lambda x: -2.0 * (A @ x),
+        "fun_grad": fun_grad,
         "hessp": lambda x, v: -2.0 * (A @ v),
         "x0": x0,
         "gtol": 1e-6,
@@ -125,13 +138,20 @@ def karcher():
         return 0.5 * anp.mean(anp.sum(anp.log(lam) ** 2, axis=-1))
 
     grad = autograd.grad(cost)
+    value_and_grad = autograd.value_and_grad(cost)
     hvp = autograd.grad(lambda x, v: anp.dot(grad(x), v))
     x0 = np.mean(Qs, axis=0).ravel()  # the arithmetic mean: a standard start
+
+    def fun_grad(x):
+        f, g = value_and_grad(x)
+        return float(f), _sym(g, n)
+
     return {
         "name": "Karcher mean SPD(5)",
         "ig": ig.from_geomstats(SPDMatrices(n)),
         "fun": lambda x: float(cost(x)),
         "grad": lambda x: _sym(grad(x), n),
+        "fun_grad": fun_grad,
         "hessp": lambda x, v: _sym(hvp(x, v), n),
         "x0": x0,
         "gtol": 1e-8,
@@ -174,12 +194,19 @@ def likelihood_case(name, manifold, fun, x0, ref, pymanopt, lr) -> dict:
     """A maximum-likelihood problem: mean nll ``fun`` (autograd) on ``manifold``, the
     reference MLE ``ref``; gradient and Hessian-vector products by autograd."""
     grad = autograd.grad(fun)
+    value_and_grad = autograd.value_and_grad(fun)
     hvp = autograd.grad(lambda x, v: anp.dot(grad(x), v))
+
+    def fun_grad(x):
+        f, g = value_and_grad(x)
+        return float(f), np.asarray(g, dtype=float)
+
     return {
         "name": f"MLE {name}",
         "ig": manifold,
         "fun": lambda x: float(fun(x)),
         "grad": lambda x: np.asarray(grad(x), dtype=float),
+        "fun_grad": fun_grad,
         "hessp": lambda x, v: np.asarray(hvp(x, v), dtype=float),
         "x0": x0,
         "gtol": 1e-8,
@@ -280,17 +307,35 @@ def logistic():
     w_true = rng.standard_normal(d) / np.sqrt(d)
     y = (rng.random(n) < 1 / (1 + np.exp(-X @ w_true))).astype(float)
 
-    def fun(w):
+    # softplus(z) = max(z, 0) + log1p(e), σ(z) and σ(1 − σ) = e/(1 + e)² from
+    # e = exp(−|z|) ∈ (0, 1]: no overflow, and 1.5 ms less per value and gradient than
+    # np.logaddexp and 1/(1 + exp(−z)) (7.6 → 6.0 ms, measured 2026-12-03); every
+    # library calls these same functions (geoopt its torch transcription)
+    def parts(w):
         z = X @ w
-        return float(np.mean(np.logaddexp(0.0, z) - y * z))
+        e = np.exp(-np.abs(z))
+        return z, e
 
-    def grad(w):
-        s = 1 / (1 + np.exp(-(X @ w)))
+    def loss(z, e):
+        return float(np.mean(np.maximum(z, 0.0) + np.log1p(e)) - np.dot(y, z) / n)
+
+    def score(z, e):
+        s = np.where(z >= 0, 1.0, e) / (1.0 + e)
         return X.T @ (s - y) / n
 
+    def fun(w):
+        return loss(*parts(w))
+
+    def grad(w):
+        return score(*parts(w))
+
+    def fun_grad(w):
+        z, e = parts(w)
+        return loss(z, e), score(z, e)
+
     def hessp(w, v):
-        s = 1 / (1 + np.exp(-(X @ w)))
-        return X.T @ (s * (1 - s) * (X @ v)) / n
+        _, e = parts(w)
+        return X.T @ (e / (1.0 + e) ** 2 * (X @ v)) / n
 
     def torch_fun(torch, w):
         z = torch.as_tensor(X) @ w
@@ -301,6 +346,7 @@ def logistic():
         "ig": ig.Euclidean(d),
         "fun": fun,
         "grad": grad,
+        "fun_grad": fun_grad,
         "hessp": hessp,
         "x0": np.zeros(d),
         "gtol": 1e-6,
@@ -366,7 +412,15 @@ def fisher_manifold(family):
 
 # ---------------------------------------------------------------- runners
 def run_infogeo(case, method, manifold=None, fun=None, grad=None, hessp=None):
-    c = Counter(fun or case["fun"], grad or case["grad"], hessp or case["hessp"])
+    """infogeo's run; value and gradient come from one call (``grad=True``) where the
+    case has a combined ``fun_grad``, no other fun/grad was passed and the method is
+    not CG (whose QuadStep probes want a value alone: there a combined call would cost
+    a gradient per probe). Peers call cost and gradient separately: pymanopt has no
+    combined form, and geoopt's torch pass computes both anyway."""
+    combined = fun is None and grad is None and method != "cg" and case.get("fun_grad") is not None
+    c = Counter(
+        fun or case["fun"], grad or case["grad"], hessp or case["hessp"], case.get("fun_grad")
+    )
     opts = {"gtol": case["gtol"], "max_iter": MAX_ITER[method]}
     if method == "trust-region":
         opts["hessp"] = c.hessp
@@ -379,7 +433,8 @@ def run_infogeo(case, method, manifold=None, fun=None, grad=None, hessp=None):
         # gradient added again (1.9 lr ∇f), infogeo's heavy ball starts from m = 0
         opts["restart"] = False
     start = time.perf_counter()
-    res = ig.minimize(c.fun, case["x0"], manifold or case["ig"], grad=c.grad, method=method, **opts)
+    fun_, grad_ = (c.fun_grad, True) if combined else (c.fun, c.grad)
+    res = ig.minimize(fun_, case["x0"], manifold or case["ig"], grad=grad_, method=method, **opts)
     wall = time.perf_counter() - start
     return res.x, res.nit, c.njev, wall, bool(res.success)
 

@@ -28,6 +28,14 @@ def solve_spd(G: np.ndarray, b: np.ndarray, *, name: str = "metric") -> np.ndarr
     which also certifies positive definiteness; batches use one batched LU solve
     (``numpy.linalg.solve``) after a batched Cholesky check. Neither forms ``G⁻¹``.
 
+    A singular ``G`` often factors anyway, its zero eigenvalues rounded to tiny
+    positive ones. The factor ``G = LLᵀ`` tells: ``L_ii² / G_ii`` is the part of the
+    i-th column not explained by the columns before it (scale-free; for the last
+    column it equals ``1 / (G_nn (G⁻¹)_nn)``). Where it falls to ``4nε`` the column is
+    a combination of the others to within rounding (the scaled ``G`` has condition
+    number ``≳ 1/(4nε)``), the solve has at most a digit or two in that direction,
+    and ``G`` counts as singular.
+
     Raises
     ------
     ValueError
@@ -38,8 +46,11 @@ def solve_spd(G: np.ndarray, b: np.ndarray, *, name: str = "metric") -> np.ndarr
     b = np.asarray(b, dtype=float)
     try:
         if G.ndim == 2 and b.ndim == 1:
-            return scipy.linalg.cho_solve(scipy.linalg.cho_factor(G, lower=True), b)
-        np.linalg.cholesky(G)
+            factor = scipy.linalg.cho_factor(G, lower=True)
+            _check_pivots(np.diagonal(factor[0]), np.diagonal(G))
+            return scipy.linalg.cho_solve(factor, b)
+        L = np.linalg.cholesky(G)
+        _check_pivots(np.diagonal(L, axis1=-2, axis2=-1), np.diagonal(G, axis1=-2, axis2=-1))
         batch = np.broadcast_shapes(G.shape[:-2], b.shape[:-1])
         n = G.shape[-1]
         Gb = np.broadcast_to(G, (*batch, n, n))
@@ -51,3 +62,13 @@ def solve_spd(G: np.ndarray, b: np.ndarray, *, name: str = "metric") -> np.ndarr
             "some point, so G x = b has no unique solution; pass damping=λ > 0 to solve "
             "with G + λI instead"
         ) from exc
+
+
+def _check_pivots(diag_L: np.ndarray, diag_G: np.ndarray) -> None:
+    """Raise ``LinAlgError`` when a scale-free Cholesky pivot ``L_ii² / G_ii`` is at
+    the rounding level ``4nε`` (a singular matrix that factored by rounding)."""
+    n = diag_G.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pivots = diag_L**2 / diag_G
+    if np.any(pivots <= 4 * n * np.finfo(float).eps):
+        raise np.linalg.LinAlgError("a Cholesky pivot vanished to rounding")

@@ -148,7 +148,8 @@ class IterativeSolver:
 
     # ------------------------------------------------------------------ run
     def minimize(self, fun=None, x0=None, grad=None) -> OptimizeResult:
-        """Run from ``x0``; ``grad`` is the Euclidean gradient (autograd if None).
+        """Run from ``x0``; ``grad`` is the Euclidean gradient (autograd if None;
+        ``True`` when ``fun`` returns ``(value, gradient)``).
 
         Returns
         -------

@@ -69,7 +69,7 @@ class MinibatchSolver(RiemannianSolver):
             return Objective(fun, grad, dim)
         everything = np.arange(self.n_samples)
         self._batch_grad = _batch_gradient(fun, grad)
-        full_grad = None if grad is None else (lambda x: grad(x, everything))
+        full_grad = grad if grad is None or grad is True else (lambda x: grad(x, everything))
         return Objective(lambda x: fun(x, everything), full_grad, dim)
 
     # ------------------------------------------------------------ parts
@@ -165,7 +165,9 @@ class MinibatchSolver(RiemannianSolver):
         return None, 0.0, True
 
 
-def _batch_gradient(fun: Callable, grad: Callable | None) -> Callable:
+def _batch_gradient(fun: Callable, grad: Callable | bool | None) -> Callable:
+    if grad is True:  # fun(x, idx) -> (value, gradient)
+        return lambda x, idx: fun(x, idx)[1]
     if grad is not None:
         return grad
     g = autograd.grad(fun)

@@ -63,7 +63,13 @@ def solver_class(method: str) -> type:
 
 
 def minimize(
-    fun: Callable, x0, manifold, grad: Callable | None = None, *, method: str = "gd", **options
+    fun: Callable,
+    x0,
+    manifold,
+    grad: Callable | bool | None = None,
+    *,
+    method: str = "gd",
+    **options,
 ) -> OptimizeResult:
     """Minimize ``fun`` over ``manifold`` from ``x0``.
 
@@ -78,7 +84,9 @@ def minimize(
         A :class:`~infogeo.RiemannianManifold` (or anything with its interface). On a
         statistical manifold every method is its natural-gradient version.
     grad
-        Euclidean gradient ``∇fun``; when None, autograd differentiates ``fun``.
+        Euclidean gradient ``∇fun``; when None, autograd differentiates ``fun``;
+        ``True`` when ``fun`` returns the pair ``(value, gradient)`` (scipy's
+        ``jac=True``), so that one call serves both where they share work.
     method : str, default "gd"
         ``"gd"`` Riemannian gradient descent (:class:`~infogeo.RiemannianGradientDescent`),
         ``"cg"`` conjugate gradient, ``"lbfgs"`` L-BFGS, ``"trust-region"`` trust-region

@@ -22,36 +22,62 @@ class Objective:
     grad
         ``grad(x) -> (dim,)`` Euclidean gradient ``∇fun``; when ``None`` it is
         computed by reverse-mode automatic differentiation (autograd), which needs
-        ``fun`` written with ``autograd.numpy``.
+        ``fun`` written with ``autograd.numpy``. ``True`` means ``fun`` returns both,
+        ``fun(x) -> (value, gradient)`` (scipy's ``jac=True``): one call serves the
+        value and the gradient at a point, which saves the work they share (for a
+        least-squares or likelihood objective, the pass over the data).
     dim
         Number of coordinates.
 
     Attributes
     ----------
     nfev, njev
-        Numbers of function and gradient evaluations so far.
+        Numbers of function and gradient evaluations so far (with ``grad=True`` each
+        call of ``fun`` counts once in each).
     """
 
     def __init__(self, fun: Callable, grad: Callable | None, dim: int):
         if not callable(fun):
             raise TypeError(f"fun must be a callable x -> float, got {type(fun).__name__}")
-        if grad is not None and not callable(grad):
+        self.combined = grad is True
+        if grad is not None and not self.combined and not callable(grad):
             raise TypeError(
-                f"grad must be a callable x -> Euclidean gradient, got {type(grad).__name__}"
+                "grad must be a callable x -> Euclidean gradient, or True when fun returns "
+                f"(value, gradient), got {grad!r}"
             )
         self._fun = fun
-        self._grad = grad
+        self._grad = None if self.combined else grad
         self._autograd = autograd.grad(fun) if grad is None else None
         self.dim = dim
         self.nfev = 0
         self.njev = 0
+        self._last = None  # grad=True: (x, value, gradient) of the last call
+
+    def _call_combined(self, x: np.ndarray):
+        """``fun(x) -> (value, gradient)``, cached for the last point."""
+        last = self._last
+        if last is not None and np.array_equal(last[0], x):
+            return last[1], last[2]
+        self.nfev += 1
+        self.njev += 1
+        out = self._fun(x)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(
+                "with grad=True fun must return a pair (value, gradient), got "
+                f"{type(out).__name__} at x = {x}"
+            )
+        self._last = (np.array(x, dtype=float), out[0], out[1])
+        return out
 
     def value(self, x: np.ndarray) -> float:
         """``fun(x)`` as a float; ``+inf`` is allowed (the caller treats it as outside
         the domain), NaN and ``-inf`` raise :class:`NonFiniteError` (a ``ValueError``)
         and non-scalars ``ValueError``."""
-        self.nfev += 1
-        out = self._fun(x)
+        if self.combined:
+            out = self._call_combined(x)[0]
+        else:
+            self.nfev += 1
+            out = self._fun(x)
         try:
             arr = np.asarray(out, dtype=float)
         except (TypeError, ValueError) as exc:
@@ -74,11 +100,15 @@ class Objective:
     def gradient(self, x: np.ndarray) -> np.ndarray:
         """Euclidean gradient at ``x``, shape ``(dim,)``; a wrong shape raises
         ``ValueError``, NaN/inf entries :class:`NonFiniteError`."""
-        self.njev += 1
-        if self._grad is not None:
+        if self.combined:
+            g = self._call_combined(x)[1]
+            source = "fun's gradient"
+        elif self._grad is not None:
+            self.njev += 1
             g = self._grad(x)
             source = "grad"
         else:
+            self.njev += 1
             try:
                 g = self._autograd(x)
             except Exception as exc:

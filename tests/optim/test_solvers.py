@@ -334,3 +334,67 @@ def test_fit_method_errors():
         ig.fit(ig.Gamma(), data, method="newton-raphson")
     with pytest.raises(TypeError, match="memory"):
         ig.fit(ig.Gamma(), data, method="cg", memory=5)  # an L-BFGS option
+
+
+@pytest.mark.parametrize("method", ["gd", "cg", "lbfgs", "trust-region", "momentum", "adam"])
+def test_combined_value_and_gradient_matches_separate_calls(method, sphere20):
+    """``grad=True`` (fun returns (value, gradient)) runs the same iterates as separate
+    fun and grad, and calls fun about once per point where the two were called apart
+    (a few more where a rejected step's point is visited between two at the same x)."""
+    rng = np.random.default_rng(4)
+    B = rng.standard_normal((20, 20))
+    A = B @ B.T / 20
+    x0 = sphere20.random_point(rng=rng)
+    calls = {"fun": 0, "grad": 0, "both": 0}
+
+    def fun(x):
+        calls["fun"] += 1
+        return -float(x @ (A @ x))
+
+    def grad(x):
+        calls["grad"] += 1
+        return -2.0 * (A @ x)
+
+    def both(x):
+        calls["both"] += 1
+        Ax = A @ x
+        return -float(x @ Ax), -2.0 * Ax
+
+    opts = {"gtol": 1e-8, "max_iter": 3000}
+    if method in ("momentum", "adam"):
+        opts["step_size"] = 0.05
+    apart = ig.minimize(fun, x0, sphere20, grad=grad, method=method, **opts)
+    together = ig.minimize(both, x0, sphere20, grad=True, method=method, **opts)
+    assert apart.success and together.success
+    np.testing.assert_array_equal(together.x, apart.x)
+    assert together.nit == apart.nit
+    assert calls["both"] == together.nfev == together.njev
+    # one call per point where value and gradient were asked for at the same point
+    assert calls["both"] <= max(calls["fun"], calls["grad"]) + 5
+    assert calls["both"] < calls["fun"] + calls["grad"] - apart.nit / 2
+    assert abs(abs(together.x @ np.linalg.eigh(A)[1][:, -1]) - 1) < 1e-12
+
+
+def test_combined_value_and_gradient_errors():
+    with pytest.raises(TypeError, match=r"\(value, gradient\)"):
+        ig.minimize(lambda x: float(x @ x), np.ones(2), ig.Euclidean(2), grad=True)
+    with pytest.raises(TypeError, match="grad must be a callable"):
+        ig.minimize(lambda x: float(x @ x), np.ones(2), ig.Euclidean(2), grad="yes")
+
+
+def test_combined_value_and_gradient_on_minibatches():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((400, 5))
+    w_true = rng.standard_normal(5)
+    y = X @ w_true
+
+    def both(w, idx):
+        r = X[idx] @ w - y[idx]
+        return 0.5 * float(np.mean(r * r)), X[idx].T @ r / len(idx)
+
+    res = ig.minimize(
+        both, np.zeros(5), ig.Euclidean(5), grad=True, method="adam", step_size=0.05,
+        batch_size=40, n_samples=400, max_iter=300, gtol=1e-9, seed=0,
+    )  # fmt: skip
+    assert res.success, res.message
+    np.testing.assert_allclose(res.x, np.linalg.lstsq(X, y, rcond=None)[0], atol=1e-8)
