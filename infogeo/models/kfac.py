@@ -88,8 +88,12 @@ class KroneckerFactors:
             out[blk.start : blk.stop] = (a @ V @ g).ravel()
         return out
 
-    def solve(self, v: np.ndarray, damping: float, factored: bool = False) -> np.ndarray:
-        """``(blockdiag(A_l ⊗ G_l) + γ I)⁻¹ v`` by the eigendecompositions.
+    def solve(
+        self, v: np.ndarray, damping: float, factored: bool = False, relative: float = 0.0
+    ) -> np.ndarray:
+        """``(blockdiag(A_l ⊗ G_l) + γ_l I)⁻¹ v`` by the eigendecompositions, with
+        ``γ_l = damping + relative · s_l``, ``s_l = mean(s_A) mean(s_G)`` the mean
+        eigenvalue of block ``l`` (``relative`` makes the damping scale-free).
 
         With ``factored=True`` the damping is split between the factors instead
         (factored Tikhonov damping, Martens & Grosse §6.3):
@@ -105,12 +109,13 @@ class KroneckerFactors:
         """
         out = np.array(v, dtype=float)
         for blk, V, (sa, qa, sg, qg) in zip(self.blocks, self._blocks_of(v), self._eig):
-            if factored and damping > 0:
+            damping_l = damping + relative * float(sa.mean() * sg.mean()) if relative else damping
+            if factored and damping_l > 0:
                 pi = np.sqrt(max(sa.mean(), _TINY) / max(sg.mean(), _TINY))
-                root = np.sqrt(damping)
+                root = np.sqrt(damping_l)
                 denom = np.outer(sa + pi * root, sg + root / pi)
             else:
-                denom = np.outer(sa, sg) + damping
+                denom = np.outer(sa, sg) + damping_l
             if not np.all(denom > 0):
                 raise ValueError(
                     "the Kronecker-factored metric is singular (a factor has a zero "
@@ -134,8 +139,14 @@ class KFAC:
     Parameters
     ----------
     damping
-        ``γ > 0``, the approximation's own Tikhonov damping (default 1e-6), added to
-        the loop's damping ``λ`` and the model's ``l2`` in the factored solve.
+        ``γ > 0``, the approximation's own Tikhonov damping, relative to each block's
+        curvature scale (default 1e-6): block ``l`` is solved with
+        ``A_l ⊗ G_l + (γ s_l + λ + l2) I``, ``s_l = (tr A_l / rows)(tr G_l / cols)``
+        the mean eigenvalue of ``A_l ⊗ G_l``, ``λ`` the loop's damping and ``l2`` the
+        model's. Relative, it keeps the direction a natural-gradient one when the
+        whole metric shrinks by orders of magnitude (a likelihood approaching a
+        separating solution, where an absolute γ = 1e-6 turned K-FAC into gradient
+        descent and stalled the loss near 1e-9).
     update_every
         Recompute the factors (and their eigendecompositions) every this many
         directions (default 1); in between the last ones are reused.
@@ -242,11 +253,12 @@ class KFAC:
     ) -> np.ndarray:
         """The direction ``d`` (steps go along ``−d``) at ``w``.
 
-        ``Δ = (F̂ + (γ + λ) I)⁻¹ ∇f``; with ``rescale`` and ``gram`` (``V ↦ V(G + λI)Vᵀ``
-        for the rows of ``V``) ``d = αΔ`` (or ``αΔ + μδ`` with ``momentum``) minimizing
-        the exact quadratic model ``−∇fᵀd + ½ dᵀ(G + λI)d``.
+        ``Δ = (F̂ + (γ s_l + λ) I)⁻¹ ∇f`` (per block, see the class); with ``rescale``
+        and ``gram`` (``V ↦ V(G + λI)Vᵀ`` for the rows of ``V``) ``d = αΔ`` (or
+        ``αΔ + μδ`` with ``momentum``) minimizing the exact quadratic model
+        ``−∇fᵀd + ½ dᵀ(G + λI)d``.
         """
-        delta = factors.solve(egrad, self.damping + damping, self.factored_damping)
+        delta = factors.solve(egrad, damping, self.factored_damping, relative=self.damping)
         previous = None
         if w is not None:
             if self._last_w is not None and not np.array_equal(w, self._last_w):

@@ -464,8 +464,8 @@ class PredictiveModel(RiemannianManifold):
         pre = None
         if self.preconditioner == "kfac":
             factors = self._kfac_current(w)
-            shift = self.kfac.damping + damping + self._l2_value()
-            pre = lambda v: factors.solve(v, shift)  # noqa: E731
+            shift = damping + self._l2_value()
+            pre = lambda v: factors.solve(v, shift, relative=self.kfac.damping)  # noqa: E731
         elif self.preconditioner == "jacobi":
             diag = self._metric_diagonal(w)
             pre = None if diag is None else diag + damping

@@ -128,6 +128,23 @@ def test_damped_kronecker_solve_against_dense_solve():
             )
         ref = np.linalg.solve(dense, v)
         np.testing.assert_allclose(factors.solve(v, gamma, factored=True), ref, rtol=1e-8)
+    # relative damping: γ_l = γ_rel (tr A_l / rows)(tr G_l / cols) per block, plus γ
+    for gamma, rel in ((0.0, 1e-3), (0.01, 0.5)):
+        dense = factors.dense()
+        for blk, a, g in zip(blocks, A, G):
+            scale = (np.trace(a) / blk.rows) * (np.trace(g) / blk.cols)
+            dense[blk.start : blk.stop, blk.start : blk.stop] += (gamma + rel * scale) * np.eye(
+                blk.rows * blk.cols
+            )
+        ref = np.linalg.solve(dense, v)
+        np.testing.assert_allclose(factors.solve(v, gamma, relative=rel), ref, rtol=1e-8)
+    # the relative damping is scale-free: scaling a block's factors by c scales its
+    # solution by 1/c
+    scaled = KroneckerFactors(blocks, [1e-9 * a for a in A], G)
+    np.testing.assert_allclose(
+        scaled.solve(v, 0.0, relative=1e-3), 1e9 * factors.solve(v, 0.0, relative=1e-3),
+        rtol=1e-8,
+    )  # fmt: skip
     with pytest.raises(ValueError, match="damping"):
         factors.solve(v, 0.0)
     with pytest.raises(ValueError, match="damping"):
@@ -152,7 +169,7 @@ def test_rescaled_direction_minimizes_the_exact_quadratic_model(data):
     G2 = model.metric(w2) + lam * np.eye(model.dim)
     g2 = model.nll_grad(w2)
     d2 = model.riemannian_gradient(w2, g2, damping=lam)
-    delta = model.kfac.factors.solve(g2, model.kfac.damping + lam)
+    delta = model.kfac.factors.solve(g2, lam, relative=model.kfac.damping)
     r = g2 - G2 @ d2
     assert abs(r @ delta) < 1e-9 * abs(g2 @ delta)
     assert abs(r @ (0.5 * d)) < 1e-9 * np.linalg.norm(g2) * np.linalg.norm(0.5 * d)
