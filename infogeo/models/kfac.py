@@ -202,6 +202,7 @@ class KFAC:
     def reset(self) -> None:
         """Forget the factors (the next direction recomputes them)."""
         self.factors: KroneckerFactors | None = None
+        self._factors_w = None
         self.calls = 0
         self.updates = 0
         self._last_w = None
@@ -226,8 +227,16 @@ class KFAC:
             return None
         return np.sort(self._rng.choice(n, size=self.batch_size, replace=False))
 
-    def current_factors(self, estimate: Callable) -> KroneckerFactors:
-        """The factors to use now; ``estimate(rows)`` returns fresh ``KroneckerFactors``."""
+    def current_factors(self, estimate: Callable, w: np.ndarray | None = None) -> KroneckerFactors:
+        """The factors to use now; ``estimate()`` returns fresh ``KroneckerFactors``.
+
+        A call at the point ``w`` of the previous call (a step the loop rejected,
+        asking again with more damping) reuses the factors and does not count
+        towards ``update_every``."""
+        if w is not None and self.factors is not None and self._factors_w is not None:
+            if np.array_equal(w, self._factors_w):
+                return self.factors
+        self._factors_w = None if w is None else np.array(w, dtype=float)
         due = self.factors is None or self.calls % self.update_every == 0
         self.calls += 1
         if due:

@@ -309,12 +309,12 @@ class MLPClassifier(PredictiveModel):
         G[L - 1] = np.diag(P.mean(axis=0)) - P.T @ P / m
         if L > 1:
             W, s = fp.weights[L - 1][0], fp.slopes[L - 2]
+            h, K = W.shape
             q = s * (P @ W.T)
-            Gh = -(q.T @ q)
-            for k in range(P.shape[1]):
-                sk = s * np.sqrt(P[:, k : k + 1])
-                Gh += (sk.T @ sk) * np.outer(W[:, k], W[:, k])
-            G[L - 2] = Gh / m
+            # mean(pₖ s sᵀ) for every k from one product sᵀ [p₁s | … | p_K s]
+            weighted = (P[:, :, None] * s[:, None, :]).reshape(m, K * h)
+            M = (s.T @ weighted).reshape(h, K, h)
+            G[L - 2] = (np.einsum("ik,jk,ikj->ij", W, W, M) - q.T @ q) / m
         if L > 2:  # the layers below: backpropagate the K factors
             K = P.shape[1]
             C = np.sqrt(P)[:, :, None] * (np.eye(K)[None, :, :] - P[:, None, :])  # (m, K, K)

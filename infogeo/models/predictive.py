@@ -222,7 +222,7 @@ class PredictiveModel(RiemannianManifold):
 
     def _kfac_current(self, w: np.ndarray) -> KroneckerFactors:
         return self.kfac.current_factors(
-            lambda: self._kfac_factors(w, self.kfac.rows(self.n_samples))
+            lambda: self._kfac_factors(w, self.kfac.rows(self.n_samples)), w
         )
 
     def _validate_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:

@@ -269,3 +269,21 @@ def test_softmax_cg_preconditioner_choice_and_effect(softmax_data):
     for pre in ("kfac", "jacobi", None):
         m = softmax_regression(X, y, solver="cg", cg_tol=1e-12, preconditioner=pre)
         np.testing.assert_allclose(m.riemannian_gradient(w, g), ref, rtol=1e-9)
+
+
+def test_factors_are_reused_at_the_same_point(data):
+    """A rejected step asks again at the same weights with more damping: the factors
+    (and their eigendecompositions) are reused, and the damped direction is the one a
+    fresh estimate gives."""
+    X, y = data
+    model = mlp_classifier(X, y, hidden=(4,)).with_metric("kfac", rescale=False)
+    w = model.initial_point()
+    g = model.nll_grad(w)
+    model.riemannian_gradient(w, g, damping=1e-2)
+    first = model.kfac.factors
+    again = model.riemannian_gradient(w, g, damping=1.0)
+    assert model.kfac.factors is first and model.kfac.updates == 1
+    fresh = model._kfac_factors(w, None).solve(g, 1.0, relative=model.kfac.damping)
+    np.testing.assert_allclose(again, fresh, rtol=1e-12)
+    model.riemannian_gradient(w + 0.1, model.nll_grad(w + 0.1), damping=1e-2)
+    assert model.kfac.updates == 2
