@@ -35,6 +35,9 @@ SEED = 20261125
 TOL = 1e-8
 REPEATS = 5
 GD_MAX_ITER = 20_000
+#: pymanopt converges in about 20 iterations when it does; where its line search stalls
+#: at the rounding level of the cost (Beta, numpy 2.3 / scipy 1.17) it would run on
+PYMANOPT_MAX_ITER = 10_000
 
 
 class Converged(Exception):
@@ -214,7 +217,7 @@ def run_pymanopt(family, data, x0):
 
     problem = pymanopt.Problem(manifold, cost, euclidean_gradient=egrad)
     solver = pymanopt.optimizers.SteepestDescent(
-        max_iterations=100_000, min_gradient_norm=0.0, min_step_size=0.0, verbosity=0
+        max_iterations=PYMANOPT_MAX_ITER, min_gradient_norm=0.0, min_step_size=0.0, verbosity=0
     )
     try:
         res = solver.run(problem, initial_point=x0)
@@ -245,15 +248,17 @@ def main() -> None:
         print(header)
         rows = {}
         for label, run, repeats in SOLVERS:
-            times = []
-            for _ in range(repeats):
+            start = time.perf_counter()
+            x, nit, nfev, njev = run(family, data, x0)
+            times = [time.perf_counter() - start]
+            gmax = np.max(np.abs(family.nll_grad(x, data)))
+            converged = bool(gmax <= TOL)
+            for _ in range(repeats - 1 if converged else 0):  # a failed run is not timed again
                 start = time.perf_counter()
-                x, nit, nfev, njev = run(family, data, x0)
+                run(family, data, x0)
                 times.append(time.perf_counter() - start)
             wall = float(np.median(times))
             err = np.max(np.abs(x - ref)) / np.max(np.abs(ref))
-            gmax = np.max(np.abs(family.nll_grad(x, data)))
-            converged = bool(gmax <= TOL)
             rows[label] = (nit, wall, converged)
             base = rows[SOLVERS[0][0]][1]
             # a solver that did not meet the test gets no ratio: its time is not comparable
