@@ -113,20 +113,27 @@ class StepContext:
 
 def same_point(a: np.ndarray, b: np.ndarray) -> bool:
     """``np.array_equal`` for two float arrays, without its argument conversion (it runs
-    every trial step)."""
-    return a.shape == b.shape and not (a != b).any()
+    every trial step); two points that differ in their first coordinate, the common
+    case, are told apart without comparing the others."""
+    if a.shape != b.shape:
+        return False
+    if a.size and a.item(0) != b.item(0):
+        return False
+    return not (a != b).any()
 
 
-def transported_slope(manifold, x, d) -> Callable | None:
+def transported_slope(manifold, x, d, transport=None) -> Callable | None:
     """``(t, x_t, egrad_t) ↦ −egrad_tᵀ T_{x→x_t} d``, the slope of ``φ(t) = f(R_x(−t d))``
-    to first order, with the manifold's ``vector_transport`` (``None`` without one).
+    to first order, with the manifold's ``vector_transport`` (``None`` without one), or
+    ``transport`` when given (the solvers pass the manifold's unchecked twin).
 
     On an embedded manifold ``−egrad_tᵀ d`` is wrong by the normal part of ``egrad_t``
     times ``x_tᵀd ≈ t‖d‖²`` (``d`` is tangent at ``x``, not at ``x_t``): for a
     Rayleigh quotient of scale 1e10 on the sphere that term is as large as the slope
     itself. The transport makes ``d`` tangent at ``x_t`` (a projection there).
     """
-    transport = getattr(manifold, "vector_transport", None)
+    if transport is None:
+        transport = getattr(manifold, "vector_transport", None)
     if not callable(transport):
         return None
 

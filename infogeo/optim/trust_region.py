@@ -139,7 +139,7 @@ class TrustRegion(RiemannianSolver):
         return finite_difference
 
     def _retract(self, x, v):
-        return np.asarray(getattr(self.manifold, self.retraction)(x, v), dtype=float)
+        return np.asarray(self._ops.move(x, v), dtype=float)
 
     # ------------------------------------------------------------------ tCG
     def _truncated_cg(self, problem, x, r, H, radius):
