@@ -231,7 +231,7 @@ class GeomstatsManifold(RiemannianManifold):
         if self.kind == "sphere":
             if u.shape != p.shape:
                 u = np.broadcast_arrays(p, u)[1]
-            return np.sum(u * v, axis=-1)
+            return np.add.reduce(u * v, axis=-1)  # np.sum's reduction, without its wrapper
         if self.kind == "spd-affine":
             P, U, V = (self.to_geomstats(a) for a in np.broadcast_arrays(p, u, v))
             n = self.point_shape[0]
@@ -500,7 +500,8 @@ class GeomstatsManifold(RiemannianManifold):
         """:meth:`vector_transport` of float64 arrays the caller has validated."""
         if self.kind == "sphere" and v.ndim == 1 and q.ndim == 1:  # one vector: dots
             return v - (q @ v / (q @ q)) * q
-        p, v, q = np.broadcast_arrays(p, v, q)
+        if not (p.ndim == 1 and q.ndim == 1):  # one p and q: v has the broadcast shape
+            p, v, q = np.broadcast_arrays(p, v, q)
         if self.kind in ("open", "spd-affine"):
             return v.copy()
         if self.kind == "sphere":
@@ -517,7 +518,8 @@ class GeomstatsManifold(RiemannianManifold):
 
             def sphere(hv, v):
                 hv = np.asarray(hv, dtype=float)
-                proj = hv - np.sum(hv * p, axis=-1, keepdims=True) * p
+                # np.sum's reduction without its wrapper (it runs per Hessian product)
+                proj = hv - np.add.reduce(hv * p, axis=-1, keepdims=True) * p
                 return proj - radial * v
 
             return sphere

@@ -12,8 +12,9 @@ computation without the argument checks), and ``checked(x)``, the answer of
 
 A twin is used only when the class that defines the public method also defines the
 twin (so a subclass that overrides ``retract`` but inherits ``_unchecked_retract``
-gets its own ``retract``, checks included); any other manifold, including objects that
-only have the interface, gets its public methods.
+gets its own ``retract``, checks included) and neither is set on the instance; any
+other manifold, including objects that only have the interface, gets its public
+methods.
 """
 
 from __future__ import annotations
@@ -31,17 +32,25 @@ def _owner(cls: type, name: str) -> type | None:
     return None
 
 
+def _has_twin(manifold, name: str, twin: str) -> bool:
+    """Whether ``twin`` is defined by the class that defines ``name`` (and neither is
+    set on the instance itself, e.g. a patched method)."""
+    attrs = getattr(manifold, "__dict__", {})
+    if name in attrs or twin in attrs:
+        return False
+    cls = type(manifold)
+    owner = _owner(cls, name)
+    return owner is not None and _owner(cls, twin) is owner
+
+
 def unchecked_twin(manifold, name: str):
     """``manifold._unchecked_<name>`` when the class defining ``name`` also defines it,
     else ``manifold.<name>`` (``None`` when the manifold has neither)."""
     public = getattr(manifold, name, None)
     if public is None:
         return None
-    cls = type(manifold)
-    owner = _owner(cls, name)
-    if owner is not None and _owner(cls, f"_unchecked_{name}") is owner:
-        return getattr(manifold, f"_unchecked_{name}")
-    return public
+    twin = f"_unchecked_{name}"
+    return getattr(manifold, twin) if _has_twin(manifold, name, twin) else public
 
 
 class ManifoldOps:
@@ -70,10 +79,9 @@ class ManifoldOps:
         self.riemannian_gradient = unchecked_twin(manifold, "riemannian_gradient")
         self.vector_transport = unchecked_twin(manifold, "vector_transport")
         self.inner = unchecked_twin(manifold, "inner")
-        owner = _owner(type(manifold), "check_point")
         self._contains = (
             manifold._contains_point
-            if owner is not None and _owner(type(manifold), "_contains_point") is owner
+            if _has_twin(manifold, "check_point", "_contains_point")
             else None
         )
 

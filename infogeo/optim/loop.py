@@ -192,6 +192,7 @@ class IterativeSolver:
                 f"{start_name} must be one point of shape ({dim},), got shape {x.shape}"
             )
         x = np.asarray(self.manifold.check_point(x, start_name), dtype=float).copy()
+        self.__dict__.pop("_ops_cache", None)  # the manifold's methods as they are now
         objective = self._objective(fun, grad, dim)
         problem = self._problem(objective)
         self.stopping.reset()
