@@ -36,6 +36,12 @@ from .stopping import Stop
 
 __all__ = ["Outcome", "Problem", "RiemannianSolver", "SolverState", "StopRun"]
 
+try:  # np.einsum's kernel, which np.einsum calls without optimize=: the same numbers
+    # without its dispatch wrapper (inner products run several times per iteration)
+    from numpy._core.multiarray import c_einsum as _einsum
+except ImportError:  # pragma: no cover - numpy without that layout
+    _einsum = np.einsum
+
 #: options every solver understands (the others of DEFAULTS belong to gradient descent)
 COMMON = (
     "step_size",
@@ -110,12 +116,12 @@ class Problem:
     def inner(self, x, u, v):
         """``⟨u, v⟩_x`` (batched over leading axes of ``u`` and ``v``)."""
         if self._plain_inner:
-            return np.einsum("...i,...i->...", u, v)
+            return _einsum("...i,...i->...", u, v)
         if self._matrix_inner:
-            return np.einsum("...i,ij,...j->...", u, self.metric(x), v)
+            return _einsum("...i,ij,...j->...", u, self.metric(x), v)
         if self._fvp is not None:
             u, v = np.broadcast_arrays(u, v)
-            return np.einsum("...i,...i->...", u, self._fvp(x, v))
+            return _einsum("...i,...i->...", u, self._fvp(x, v))
         return np.asarray(self.solver._ops.inner(x, u, v), dtype=float)
 
     def lower(self, x, V):
