@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..exceptions import NonFiniteError
@@ -82,18 +84,19 @@ def directional_slope(manifold, x, egrad, d, damping: float = 0.0, inner=None) -
     ``manifold.inner`` unless given (the solvers pass its unchecked twin).
     """
     slope = float(np.dot(egrad, d))
+    dd = float(np.dot(d, d))
     # slope² < 1e-6 ‖∇f‖²‖d‖², with two dot products (this runs every iteration)
-    if not slope * slope < 1e-6 * float(np.dot(egrad, egrad)) * float(np.dot(d, d)):
+    if not slope * slope < 1e-6 * float(np.dot(egrad, egrad)) * dd:
         return slope  # no cancellation (or NaN/inf, judged by the caller)
     if inner is None:
         inner = getattr(manifold, "inner", None)
     if not callable(inner):
         return slope
     try:
-        again = float(inner(x, d, d)) + damping * float(np.dot(d, d))
+        again = float(inner(x, d, d)) + damping * dd
     except (ValueError, ArithmeticError, TypeError):
         return slope
-    return again if np.isfinite(again) and again >= 0 else slope
+    return again if math.isfinite(again) and again >= 0 else slope
 
 
 class RisingObjective:
