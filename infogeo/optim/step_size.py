@@ -32,6 +32,9 @@ __all__ = [
 
 _EPS = np.finfo(float).eps
 
+#: immutable attribute types: a rule holding only these is deep-copied by copy.copy
+_SCALARS = (bool, int, float, str, type(None))
+
 
 def capped_step(t: float, slope: float, radius: float | None) -> float:
     """``min(t, radius / √slope)``: the multiplier ``t`` cut so that the step ``−t·d``
@@ -156,7 +159,11 @@ class StepRule:
         raise NotImplementedError
 
     def fresh(self) -> StepRule:
-        """A copy with the initial state, for a new run."""
+        """A copy with the initial state, for a new run (a shallow copy when every
+        attribute is an immutable scalar, where it is the same as a deep one)."""
+        attrs = getattr(self, "__dict__", None)
+        if attrs is not None and all(type(v) in _SCALARS for v in attrs.values()):
+            return copy.copy(self)
         return copy.deepcopy(self)
 
     @staticmethod

@@ -214,3 +214,24 @@ def test_history_record_is_append():
     assert {k: v.tolist() for k, v in a.as_arrays().items()} == {
         k: v.tolist() for k, v in b.as_arrays().items()
     }
+
+
+def test_fresh_rule_is_an_independent_copy():
+    from infogeo.optim.step_size import ArmijoBacktracking, StepRule
+
+    rule = ArmijoBacktracking(max_length=2.0)
+    rule._radius = 5.0  # state of an earlier run
+    fresh = rule.fresh()
+    assert fresh is not rule and vars(fresh) == vars(rule)
+    fresh._radius = 7.0
+    assert rule._radius == 5.0
+
+    class WithMemory(StepRule):  # a mutable attribute: deep-copied
+        def __init__(self):
+            super().__init__()
+            self.trials = [1.0]
+
+    rule = WithMemory()
+    fresh = rule.fresh()
+    fresh.trials.append(0.5)
+    assert rule.trials == [1.0]
