@@ -7,6 +7,7 @@ what was expected.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -89,17 +90,21 @@ def check_positive(value, name: str, *, allow_none: bool = False) -> float | Non
     """Return ``value`` as a float after checking it is a finite number > 0."""
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive real number, got {value!r}")
+    # float and int (not bool) first: the numbers.Real check is an ABC look-up
+    if type(value) is not float and type(value) is not int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a positive real number, got {value!r}")
     value = float(value)
-    if not np.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value}")
     return value
 
 
 def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     """Return ``value`` as an int after checking it is an integer ≥ ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if type(value) is not int and (
+        isinstance(value, bool) or not isinstance(value, numbers.Integral)
+    ):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     value = int(value)
     if value < minimum:

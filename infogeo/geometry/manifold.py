@@ -160,7 +160,7 @@ class RiemannianManifold:
         p = self._points(p)
         u = self._vectors(u, "u")
         v = self._vectors(v, "v")
-        return np.einsum("...i,...ij,...j->...", u, self.metric(p), v)
+        return self._unchecked_inner(p, u, v)
 
     def norm(self, p, v) -> np.ndarray:
         """Norm ``‖v‖_p = √(vᵀ G(p) v)``, shape ``(...)``."""
@@ -180,6 +180,12 @@ class RiemannianManifold:
         """
         p = self._points(p)
         egrad = self._vectors(egrad, "egrad")
+        return self._unchecked_riemannian_gradient(p, egrad, damping)
+
+    def _unchecked_riemannian_gradient(self, p, egrad, damping: float = 0.0) -> np.ndarray:
+        """:meth:`riemannian_gradient` of float64 arrays the caller has validated (the
+        solvers' iterates and checked gradients): the same computation without the
+        argument checks (the damping is still checked)."""
         self._check_damping(damping)
         G = self.metric(p)
         if damping:
@@ -613,8 +619,10 @@ class RiemannianManifold:
 
         Subclasses with constraints beyond box bounds override it.
         """
-        p = self._points(p)
-        v = self._vectors(v)
+        return self._unchecked_retract(self._points(p), self._vectors(v))
+
+    def _unchecked_retract(self, p, v) -> np.ndarray:
+        """:meth:`retract` of float64 arrays the caller has validated (no checks)."""
         p, v = np.broadcast_arrays(p, v)
         if self.bounds is None:
             return p + v
@@ -765,6 +773,29 @@ class RiemannianManifold:
         from .transport import vector_transport
 
         return vector_transport(self, p, v, q)
+
+    def _unchecked_vector_transport(self, p, v, q) -> np.ndarray:
+        """:meth:`vector_transport` of float64 arrays the caller has validated."""
+        from .transport import unchecked_vector_transport
+
+        return unchecked_vector_transport(self, p, v, q)
+
+    def _unchecked_inner(self, p, u, v) -> np.ndarray:
+        """:meth:`inner` of float64 arrays the caller has validated."""
+        return np.einsum("...i,...ij,...j->...", u, self.metric(p), v)
+
+    def _contains_point(self, p) -> bool:
+        """Whether :meth:`check_point` accepts ``p``, a float64 array the caller made
+        (a solver's trial point), answered without raising: the box test alone when the
+        bounds are the only constraints, :meth:`check_point` itself otherwise."""
+        box = self._box()
+        if box is not None:
+            return _inside_box(p, *box)
+        try:
+            self.check_point(p)
+        except ValueError:
+            return False
+        return True
 
     def hessian_vector(self, p, fun, v) -> np.ndarray:
         """Riemannian Hessian of ``fun`` at ``p`` applied to ``v``: ``∇_v grad f``.

@@ -121,11 +121,16 @@ def vector_transport(manifold, p, v, q) -> np.ndarray:
     class's ``retract``; the identity of the chart otherwise. Not isometric: use
     :func:`parallel_transport` when inner products must be preserved exactly.
     """
-    from .manifold import RiemannianManifold
-
     p = manifold._points(p)
     q = manifold._points(q, "q")
     v = manifold._vectors(v)
+    return unchecked_vector_transport(manifold, p, v, q)
+
+
+def unchecked_vector_transport(manifold, p, v, q) -> np.ndarray:
+    """:func:`vector_transport` of float64 arrays the caller has validated."""
+    from .manifold import RiemannianManifold
+
     p, v, q = np.broadcast_arrays(p, v, q)
     if manifold.bounds is None or type(manifold).retract is not RiemannianManifold.retract:
         return v.copy()

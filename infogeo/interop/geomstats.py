@@ -224,8 +224,14 @@ class GeomstatsManifold(RiemannianManifold):
         p = self._points(p)
         u = self._vectors(u, "u")
         v = self._vectors(v, "v")
+        return self._unchecked_inner(p, u, v)
+
+    def _unchecked_inner(self, p, u, v) -> np.ndarray:
+        """:meth:`inner` of float64 arrays the caller has validated."""
         if self.kind == "sphere":
-            return np.sum(np.broadcast_arrays(p, u)[1] * v, axis=-1)
+            if u.shape != p.shape:
+                u = np.broadcast_arrays(p, u)[1]
+            return np.add.reduce(u * v, axis=-1)  # np.sum's reduction, without its wrapper
         if self.kind == "spd-affine":
             P, U, V = (self.to_geomstats(a) for a in np.broadcast_arrays(p, u, v))
             n = self.point_shape[0]
@@ -297,7 +303,12 @@ class GeomstatsManifold(RiemannianManifold):
         """
         p = self._points(p)
         egrad = self._vectors(egrad, "egrad")
-        if damping < 0 or not np.isfinite(damping):
+        return self._unchecked_riemannian_gradient(p, egrad, damping)
+
+    def _unchecked_riemannian_gradient(self, p, egrad, damping: float = 0.0) -> np.ndarray:
+        """:meth:`riemannian_gradient` of float64 arrays the caller has validated (the
+        solvers' iterates and checked gradients); the damping is still checked."""
+        if damping < 0 or not math.isfinite(damping):
             raise ValueError(f"damping must be a finite number >= 0, got {damping}")
         if self.kind == "sphere" and p.ndim == 1 and egrad.ndim == 1:  # one point: dots
             pp = p @ p
@@ -425,8 +436,10 @@ class GeomstatsManifold(RiemannianManifold):
     def retract(self, p, v) -> np.ndarray:
         """A retraction: ``(p + v)/‖p + v‖`` on the sphere, ``P + V + ½ V P⁻¹ V`` on SPD
         matrices (affine-invariant), ``exp_p(v)`` elsewhere."""
-        p = self._points(p)
-        v = self._vectors(v)
+        return self._unchecked_retract(self._points(p), self._vectors(v))
+
+    def _unchecked_retract(self, p, v) -> np.ndarray:
+        """:meth:`retract` of float64 arrays the caller has validated (no checks)."""
         if self.kind == "sphere" and p.ndim == 1 and v.ndim == 1:  # one point
             w = p + v
             return w / math.sqrt(w @ w)
@@ -481,9 +494,14 @@ class GeomstatsManifold(RiemannianManifold):
         (``v − (q·v) q`` on the unit sphere; the identity on open sets and SPD matrices,
         whose tangent spaces are all of ℝᵈ or the symmetric matrices)."""
         p, v, q = self._points(p), self._vectors(v), self._points(q, "q")
+        return self._unchecked_vector_transport(p, v, q)
+
+    def _unchecked_vector_transport(self, p, v, q) -> np.ndarray:
+        """:meth:`vector_transport` of float64 arrays the caller has validated."""
         if self.kind == "sphere" and v.ndim == 1 and q.ndim == 1:  # one vector: dots
             return v - (q @ v / (q @ q)) * q
-        p, v, q = np.broadcast_arrays(p, v, q)
+        if not (p.ndim == 1 and q.ndim == 1):  # one p and q: v has the broadcast shape
+            p, v, q = np.broadcast_arrays(p, v, q)
         if self.kind in ("open", "spd-affine"):
             return v.copy()
         if self.kind == "sphere":
@@ -500,7 +518,8 @@ class GeomstatsManifold(RiemannianManifold):
 
             def sphere(hv, v):
                 hv = np.asarray(hv, dtype=float)
-                proj = hv - np.sum(hv * p, axis=-1, keepdims=True) * p
+                # np.sum's reduction without its wrapper (it runs per Hessian product)
+                proj = hv - np.add.reduce(hv * p, axis=-1, keepdims=True) * p
                 return proj - radial * v
 
             return sphere
@@ -585,6 +604,15 @@ class GeomstatsManifold(RiemannianManifold):
         if np.all(self.belongs(p)):
             return p
         return super().check_point(p, name)
+
+    def _contains_point(self, p) -> bool:
+        """Whether :meth:`check_point` accepts ``p``, a float64 array the caller made
+        (a solver's trial point), answered without raising. One point on the sphere:
+        ``|‖p‖² − 1| ≤ atol`` with ``‖p‖²`` finite, which also rejects NaN/inf entries."""
+        if self.kind == "sphere" and p.ndim == 1:
+            sq = p @ p
+            return math.isfinite(sq) and abs(sq - 1.0) <= self.atol
+        return bool(np.isfinite(p).all() and np.all(self.belongs(p)))
 
     def belongs(self, p) -> np.ndarray:
         """Whether each point is finite and passes geomstats' ``belongs`` (to ``atol``)."""

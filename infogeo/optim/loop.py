@@ -33,6 +33,7 @@ import numpy as np
 
 from .._validation import as_points
 from ..exceptions import DivergenceError
+from ._ops import ManifoldOps
 from .objective import Objective
 from .progress import close_progress_bar, progress_bar, update_progress_bar
 from .result import History, OptimizeResult
@@ -127,6 +128,15 @@ class IterativeSolver:
     #: name used by ``minimize(method=...)`` and reported as ``result.method``
     method: ClassVar[str] = ""
 
+    @property
+    def _ops(self) -> ManifoldOps:
+        """The manifold's unchecked operations for the hot loop (see
+        :mod:`infogeo.optim._ops`), rebuilt when ``manifold`` or ``retraction`` changed."""
+        ops = self.__dict__.get("_ops_cache")
+        if ops is None or ops.manifold is not self.manifold or ops.retraction != self.retraction:
+            ops = self.__dict__["_ops_cache"] = ManifoldOps(self.manifold, self.retraction)
+        return ops
+
     # ------------------------------------------------------------------ parts
     def _objective(self, fun, grad, dim) -> Objective:
         return Objective(fun, grad, dim)
@@ -182,20 +192,14 @@ class IterativeSolver:
                 f"{start_name} must be one point of shape ({dim},), got shape {x.shape}"
             )
         x = np.asarray(self.manifold.check_point(x, start_name), dtype=float).copy()
+        self.__dict__.pop("_ops_cache", None)  # the manifold's methods as they are now
         objective = self._objective(fun, grad, dim)
         problem = self._problem(objective)
         self.stopping.reset()
         state = self._initial_state(problem, x, start_name)
         self._start(problem, state)
         history = History()
-        history.append(
-            fun=state.fun,
-            grad_norm=state.grad_norm,
-            step_size=0.0,
-            shortened=False,
-            damping=state.damping,
-            accepted=True,
-        )
+        history.record(state.fun, state.grad_norm, 0.0, False, state.damping, True)
         failed_x = None
         rising = RisingObjective(state.fun)
         floor_watch = FloorWatch()
@@ -220,13 +224,13 @@ class IterativeSolver:
                 except StopRun as exc:
                     out = exc.outcome or Outcome(0.0, 0.0, False)
                     stop, failed_x = exc.stop, exc.failed_x
-                history.append(
-                    fun=state.fun,
-                    grad_norm=state.grad_norm,
-                    step_size=out.t if out.accepted else 0.0,
-                    shortened=out.shortened,
-                    damping=state.damping,
-                    accepted=out.accepted,
+                history.record(
+                    state.fun,
+                    state.grad_norm,
+                    out.t if out.accepted else 0.0,
+                    out.shortened,
+                    state.damping,
+                    out.accepted,
                 )
                 if bar is not None:
                     update_progress_bar(bar, state.fun, state.grad_norm)

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import autograd
 import numpy as np
 
 from .safeguards import NonFiniteError
+from .step_size import same_point
 
 __all__ = ["Objective"]
+
+#: scalar types ``fun`` usually returns, read as a float without an array conversion
+_FLOATS = (float, np.float64)
+
+
+def _as_scalar(out, x) -> float:
+    """``fun``'s return value ``out`` as a float, or ``ValueError`` for a non-scalar."""
+    try:
+        arr = np.asarray(out, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"fun must return a real scalar, got {out!r} at x = {x}") from exc
+    if arr.shape != ():
+        raise ValueError(f"fun must return a scalar, got an array of shape {arr.shape} at x = {x}")
+    return float(arr)
 
 
 class Objective:
@@ -56,7 +72,9 @@ class Objective:
     def _call_combined(self, x: np.ndarray):
         """``fun(x) -> (value, gradient)``, cached for the last point."""
         last = self._last
-        if last is not None and np.array_equal(last[0], x):
+        if last is not None and (
+            same_point(last[0], x) if type(x) is np.ndarray else np.array_equal(last[0], x)
+        ):
             return last[1], last[2]
         self.nfev += 1
         self.njev += 1
@@ -78,20 +96,15 @@ class Objective:
         else:
             self.nfev += 1
             out = self._fun(x)
-        try:
-            arr = np.asarray(out, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"fun must return a real scalar, got {out!r} at x = {x}") from exc
-        if arr.shape != ():
-            raise ValueError(
-                f"fun must return a scalar, got an array of shape {arr.shape} at x = {x}"
-            )
-        value = float(arr)
-        if np.isnan(value):
+        if type(out) in _FLOATS:  # the common case: a float (a scalar, no conversion)
+            value = float(out)
+        else:
+            value = _as_scalar(out, x)
+        if value != value:  # NaN
             raise NonFiniteError(
                 f"fun returned NaN at x = {x}; it must return a real number", "fun", x, value
             )
-        if value == -np.inf:
+        if value == -math.inf:
             raise NonFiniteError(
                 f"fun returned -inf at x = {x}: the objective is unbounded below", "fun", x, value
             )

@@ -60,13 +60,27 @@ class History:
 
     def __init__(self):
         self._data = {name: [] for name in self.fields}
+        self._columns = tuple(self._data[name] for name in self.fields)
 
     def append(self, **values) -> None:
+        """Record one iteration, every field of :attr:`fields` by name."""
         missing = set(self.fields) - set(values)
         if missing:
             raise KeyError(f"history entry lacks {sorted(missing)}")
         for name in self.fields:
             self._data[name].append(values[name])
+
+    def record(self, fun, grad_norm, step_size, shortened, damping, accepted) -> None:
+        """Record one iteration, the fields in the order of :attr:`fields` (what
+        :meth:`append` does, without its keyword handling: the solvers' loop calls it
+        every iteration)."""
+        f, g, t, s, d, a = self._columns
+        f.append(fun)
+        g.append(grad_norm)
+        t.append(step_size)
+        s.append(shortened)
+        d.append(damping)
+        a.append(accepted)
 
     def __len__(self) -> int:
         return len(self._data["fun"])

@@ -9,6 +9,7 @@ manifold, where ``G`` is the Fisher information.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -184,9 +185,11 @@ class RiemannianGradientDescent(IterativeSolver):
             return np.zeros_like(egrad), 0.0
         problem = None
         try:
-            d = np.asarray(self.manifold.riemannian_gradient(x, egrad, damping=damping))
-            slope = directional_slope(self.manifold, x, egrad, d, damping)
-            if not (np.isfinite(d).all() and np.isfinite(slope) and slope >= 0):
+            # x is a checked iterate and egrad a checked gradient: no re-validation
+            ops = self._ops
+            d = np.asarray(ops.riemannian_gradient(x, egrad, damping=damping))
+            slope = directional_slope(self.manifold, x, egrad, d, damping, ops.inner)
+            if not (np.isfinite(d).all() and math.isfinite(slope) and slope >= 0):
                 problem = f"∇fᵀ(G + λI)⁻¹∇f = {slope:.3g}"
         except ValueError as exc:
             problem = str(exc)
@@ -205,17 +208,17 @@ class RiemannianGradientDescent(IterativeSolver):
         )
 
     def _make_trial(self, objective: Objective, x, d) -> Callable:
-        update = getattr(self.manifold, self.retraction)
-        check_point = self.manifold.check_point
+        ops = self._ops
+        update, checked = ops.update, ops.checked
 
         def trial(t):
             shortened = False
             for _ in range(_MAX_HALVINGS):
                 try:
-                    # check_point raises ValueError off the domain (or for NaN/inf); it is
-                    # the same test as belongs() for one point, without its batch set-up
-                    x_new = np.asarray(check_point(update(x, -t * d), "x"), dtype=float)
-                    inside = x_new.shape == x.shape
+                    # the test of check_point (off the domain, NaN/inf), without raising;
+                    # x and d need no re-validation (a checked iterate, a finite direction)
+                    x_new = checked(update(x, -t * d))
+                    inside = x_new is not None and x_new.shape == x.shape
                 except (ValueError, OverflowError):  # off the domain, or beyond float64
                     inside = False
                 if inside:
@@ -256,7 +259,7 @@ class RiemannianGradientDescent(IterativeSolver):
         lam = rule.damping
         f, g, d, slope = self._start_values(objective, x, start_name, lam)
         memory = {"rule": rule, "slope": slope}
-        return SolverState(x, f, g, d, np.sqrt(slope), damping=lam, memory=memory)
+        return SolverState(x, f, g, d, math.sqrt(slope), damping=lam, memory=memory)
 
     def _step(self, objective, state: SolverState) -> Outcome:
         """One iteration: the step rule along ``−d``, then the gradient and direction at
@@ -273,7 +276,7 @@ class RiemannianGradientDescent(IterativeSolver):
             state.damping,
             self._make_trial(objective, x, d),
             objective.gradient,
-            transported_slope(self.manifold, x, d),
+            transported_slope(self.manifold, x, d, self._ops.vector_transport),
             initial=state.memory.get("guess"),
         )
         step: Step = rule(ctx)
@@ -306,7 +309,7 @@ class RiemannianGradientDescent(IterativeSolver):
                     rule.damping,
                 )  # fmt: skip
             state.memory["slope"] = slope
-            state.grad_norm = np.sqrt(slope)
+            state.grad_norm = math.sqrt(slope)
             state.damping = rule.damping
             return Outcome(step.t, step.t * state.grad_norm, True, step.shortened)
         if rule.damping != state.damping:
@@ -316,7 +319,7 @@ class RiemannianGradientDescent(IterativeSolver):
                 raise StopRun(out, None, Outcome(step.t, 0.0, False, step.shortened))
             state.rgrad, slope = out
             state.memory["slope"] = slope
-            state.grad_norm = np.sqrt(slope)
+            state.grad_norm = math.sqrt(slope)
         return Outcome(step.t, 0.0, False, step.shortened)
 
     def _barzilai_borwein(self, x, d, t, slope, x_new, g_new, d_new, slope_new, damping):
@@ -333,7 +336,7 @@ class RiemannianGradientDescent(IterativeSolver):
             # P ∇f_new = (1 + λ) d_new (the sphere's damped gradient)
             cross = (1.0 + damping) * float(np.dot(d, d_new))
         else:
-            vt = getattr(self.manifold, "vector_transport", None)
+            vt = self._ops.vector_transport
             td = d if vt is None or self._identity_transport else vt(x, d, x_new)
             cross = float(np.dot(td, g_new))
         sy = t * (slope - cross)

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..exceptions import NonFiniteError
@@ -70,7 +72,7 @@ def metric_overflow(manifold, x) -> str | None:
     return None
 
 
-def directional_slope(manifold, x, egrad, d, damping: float = 0.0) -> float:
+def directional_slope(manifold, x, egrad, d, damping: float = 0.0, inner=None) -> float:
     """``∇fᵀd`` for ``d = (G + λI)⁻¹∇f``: the squared Riemannian gradient norm.
 
     Computed as ``∇fᵀd``, unless that sum cancels: on an embedded manifold whose
@@ -78,20 +80,23 @@ def directional_slope(manifold, x, egrad, d, damping: float = 0.0) -> float:
     of scale 1e10 on the sphere: ‖∇f‖ ≈ 1e11, ‖d‖ ≈ 1e-3), ``∇fᵀd`` carries the rounding
     error of ``‖∇f‖²``, ε‖∇f‖² ≈ 1e6, and the gradient norm would look stuck at 1e3.
     When ``∇fᵀd < 1e-3 ‖∇f‖‖d‖`` the same number is taken as ``⟨d, d⟩_G + λ dᵀd``
-    (equal in exact arithmetic), whose error is relative to ``‖d‖²``.
+    (equal in exact arithmetic), whose error is relative to ``‖d‖²``. ``inner`` is
+    ``manifold.inner`` unless given (the solvers pass its unchecked twin).
     """
     slope = float(np.dot(egrad, d))
+    dd = float(np.dot(d, d))
     # slope² < 1e-6 ‖∇f‖²‖d‖², with two dot products (this runs every iteration)
-    if not slope * slope < 1e-6 * float(np.dot(egrad, egrad)) * float(np.dot(d, d)):
+    if not slope * slope < 1e-6 * float(np.dot(egrad, egrad)) * dd:
         return slope  # no cancellation (or NaN/inf, judged by the caller)
-    inner = getattr(manifold, "inner", None)
+    if inner is None:
+        inner = getattr(manifold, "inner", None)
     if not callable(inner):
         return slope
     try:
-        again = float(inner(x, d, d)) + damping * float(np.dot(d, d))
+        again = float(inner(x, d, d)) + damping * dd
     except (ValueError, ArithmeticError, TypeError):
         return slope
-    return again if np.isfinite(again) and again >= 0 else slope
+    return again if math.isfinite(again) and again >= 0 else slope
 
 
 class RisingObjective:

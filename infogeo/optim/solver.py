@@ -19,6 +19,7 @@ natural-gradient version.
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import numpy as np
@@ -30,10 +31,16 @@ from .objective import Objective
 from .options import DEFAULTS, build_step_rule, check_option_names
 from .riemannian_gradient_descent import RiemannianGradientDescent
 from .safeguards import NonFiniteError
-from .step_size import StepContext, StepRule, StrongWolfe
+from .step_size import StepContext, StepRule, StrongWolfe, same_point
 from .stopping import Stop
 
 __all__ = ["Outcome", "Problem", "RiemannianSolver", "SolverState", "StopRun"]
+
+try:  # np.einsum's kernel, which np.einsum calls without optimize=: the same numbers
+    # without its dispatch wrapper (inner products run several times per iteration)
+    from numpy._core.multiarray import c_einsum as _einsum
+except ImportError:  # pragma: no cover - numpy without that layout
+    _einsum = np.einsum
 
 #: options every solver understands (the others of DEFAULTS belong to gradient descent)
 COMMON = (
@@ -89,7 +96,7 @@ class Problem:
         """``(egrad, rgrad, grad_norm)`` at ``x``."""
         g = self.objective.gradient(x)
         r, slope = self.riemannian(x, g)
-        return g, r, float(np.sqrt(slope))
+        return g, r, math.sqrt(slope)
 
     def riemannian(self, x, g):
         """``(G⁻¹g, gᵀG⁻¹g)``, with the checks of gradient descent (a diverged iterate
@@ -101,7 +108,7 @@ class Problem:
 
     # -- metric
     def metric(self, x):
-        if self._x is None or self._x.shape != x.shape or not np.array_equal(self._x, x):
+        if self._x is None or not same_point(self._x, x):
             self._x = np.array(x, copy=True)
             self._G = np.asarray(self.manifold.metric(x), dtype=float)
         return self._G
@@ -109,13 +116,13 @@ class Problem:
     def inner(self, x, u, v):
         """``⟨u, v⟩_x`` (batched over leading axes of ``u`` and ``v``)."""
         if self._plain_inner:
-            return np.einsum("...i,...i->...", u, v)
+            return _einsum("...i,...i->...", u, v)
         if self._matrix_inner:
-            return np.einsum("...i,ij,...j->...", u, self.metric(x), v)
+            return _einsum("...i,ij,...j->...", u, self.metric(x), v)
         if self._fvp is not None:
             u, v = np.broadcast_arrays(u, v)
-            return np.einsum("...i,...i->...", u, self._fvp(x, v))
-        return np.asarray(self.manifold.inner(x, u, v), dtype=float)
+            return _einsum("...i,...i->...", u, self._fvp(x, v))
+        return np.asarray(self.solver._ops.inner(x, u, v), dtype=float)
 
     def lower(self, x, V):
         """``G(x) V`` for a batch ``V`` (so that ``⟨u, v⟩ = (Gu)·v``), or ``None`` when the
@@ -134,7 +141,7 @@ class Problem:
     # -- moves
     def transport(self, x, v, y):
         """First-order vector transport ``T_{x→y} v`` (the manifold's)."""
-        vt = getattr(self.manifold, "vector_transport", None)
+        vt = self.solver._ops.vector_transport
         if vt is None:
             return np.array(v, dtype=float, copy=True)
         return np.asarray(vt(x, v, y), dtype=float)
@@ -166,7 +173,7 @@ class Problem:
         manifolds)."""
         if self._exact_transport:
             return lambda t, y, g: float(np.dot(g, self.transport(x, eta, y)))
-        update = getattr(self.manifold, self.solver.retraction)
+        update = self.solver._ops.move
 
         def slope(t, y, g):
             h = 1e-6 * max(abs(t), 1e-8)
@@ -276,7 +283,7 @@ class RiemannianSolver(IterativeSolver):
         r, slope = problem.riemannian(x_new, g)
         state.fun_prev = state.fun
         state.x, state.fun, state.egrad, state.rgrad = x_new, f_new, g, r
-        state.grad_norm = float(np.sqrt(slope))
+        state.grad_norm = math.sqrt(slope)
 
     def _line_step(self, problem: Problem, state: SolverState, rule, eta, t0) -> Outcome:
         """Search along ``η`` from the trial step ``t0`` and move ``state`` there."""

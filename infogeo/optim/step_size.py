@@ -32,6 +32,9 @@ __all__ = [
 
 _EPS = np.finfo(float).eps
 
+#: immutable attribute types: a rule holding only these is deep-copied by copy.copy
+_SCALARS = (bool, int, float, str, type(None))
+
 
 def capped_step(t: float, slope: float, radius: float | None) -> float:
     """``min(t, radius / √slope)``: the multiplier ``t`` cut so that the step ``−t·d``
@@ -113,20 +116,27 @@ class StepContext:
 
 def same_point(a: np.ndarray, b: np.ndarray) -> bool:
     """``np.array_equal`` for two float arrays, without its argument conversion (it runs
-    every trial step)."""
-    return a.shape == b.shape and not (a != b).any()
+    every trial step); two points that differ in their first coordinate, the common
+    case, are told apart without comparing the others."""
+    if a.shape != b.shape:
+        return False
+    if a.size and a.item(0) != b.item(0):
+        return False
+    return not (a != b).any()
 
 
-def transported_slope(manifold, x, d) -> Callable | None:
+def transported_slope(manifold, x, d, transport=None) -> Callable | None:
     """``(t, x_t, egrad_t) ↦ −egrad_tᵀ T_{x→x_t} d``, the slope of ``φ(t) = f(R_x(−t d))``
-    to first order, with the manifold's ``vector_transport`` (``None`` without one).
+    to first order, with the manifold's ``vector_transport`` (``None`` without one), or
+    ``transport`` when given (the solvers pass the manifold's unchecked twin).
 
     On an embedded manifold ``−egrad_tᵀ d`` is wrong by the normal part of ``egrad_t``
     times ``x_tᵀd ≈ t‖d‖²`` (``d`` is tangent at ``x``, not at ``x_t``): for a
     Rayleigh quotient of scale 1e10 on the sphere that term is as large as the slope
     itself. The transport makes ``d`` tangent at ``x_t`` (a projection there).
     """
-    transport = getattr(manifold, "vector_transport", None)
+    if transport is None:
+        transport = getattr(manifold, "vector_transport", None)
     if not callable(transport):
         return None
 
@@ -149,7 +159,11 @@ class StepRule:
         raise NotImplementedError
 
     def fresh(self) -> StepRule:
-        """A copy with the initial state, for a new run."""
+        """A copy with the initial state, for a new run (a shallow copy when every
+        attribute is an immutable scalar, where it is the same as a deep one)."""
+        attrs = getattr(self, "__dict__", None)
+        if attrs is not None and all(type(v) in _SCALARS for v in attrs.values()):
+            return copy.copy(self)
         return copy.deepcopy(self)
 
     @staticmethod

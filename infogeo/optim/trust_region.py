@@ -139,7 +139,7 @@ class TrustRegion(RiemannianSolver):
         return finite_difference
 
     def _retract(self, x, v):
-        return np.asarray(getattr(self.manifold, self.retraction)(x, v), dtype=float)
+        return np.asarray(self._ops.move(x, v), dtype=float)
 
     # ------------------------------------------------------------------ tCG
     def _truncated_cg(self, problem, x, r, H, radius):
@@ -156,15 +156,18 @@ class TrustRegion(RiemannianSolver):
         for _ in range(self.max_inner):
             Hd = H(delta)
             d_hd = float(problem.inner(x, delta, Hd))
-            alpha = r_r / d_hd if d_hd != 0 else np.inf
+            alpha = r_r / d_hd if d_hd != 0 else math.inf
             e_pe_new = e_pe + 2.0 * alpha * e_pd + alpha * alpha * d_pd
-            if d_hd <= 0 or e_pe_new >= radius * radius or not np.isfinite(e_pe_new):
+            if d_hd <= 0 or e_pe_new >= radius * radius or not math.isfinite(e_pe_new):
                 tau = (-e_pd + math.sqrt(max(e_pd * e_pd + d_pd * (radius**2 - e_pe), 0))) / d_pd
                 return eta + tau * delta, Heta + tau * Hd, True
             e_pe = e_pe_new
-            eta = eta + alpha * delta
-            Heta = Heta + alpha * Hd
-            res = res + alpha * Hd
+            # in place: eta, Heta and res are this routine's own arrays (delta, which
+            # hessp sees, is always a new one)
+            eta += alpha * delta
+            alpha_hd = alpha * Hd
+            Heta += alpha_hd
+            res += alpha_hd
             r_r_new = float(problem.inner(x, res, res))
             if math.sqrt(max(r_r_new, 0.0)) <= target:
                 break
