@@ -32,3 +32,27 @@ def test_halfplane_distance_over_the_float64_range_against_40_digits():
     np.testing.assert_allclose(d, ref, rtol=2e-15)
     ordinary = halfplane_dist(x1[:5] * 0 + 0.3, np.ones(5), np.arange(5.0), np.full(5, 2.0))
     np.testing.assert_allclose(ordinary, [halfplane_dist(0.3, 1.0, k, 2.0) for k in range(5)])
+
+
+def test_fisher_overflow_edge_is_an_error_not_inf():
+    """2/σ² overflows before 1/σ² does: between σ ≈ 7.5e-155 and 1.05e-154 the metric's
+    second entry used to come back as inf. Now each σ gives the finite metric or an
+    OverflowError, as 2/σ² in 30-digit arithmetic falls below or above float64's
+    largest number (either is accepted within 1e-12 of that limit)."""
+    mp = pytest.importorskip("mpmath")
+    import infogeo as ig
+
+    mp.mp.dps = 30
+    big = mp.mpf(np.finfo(float).max)
+    N = ig.Normal()
+    for sigma in (7.6e-155, 9e-155, 1.0e-154, 1.05e-154, 1.06e-154, 1.2e-154, 1e-100):
+        ref = 2 / mp.mpf(sigma) ** 2
+        try:
+            F = N.fisher([0.0, sigma])
+        except OverflowError:
+            assert ref > big * (1 - mp.mpf("1e-12")), sigma
+        else:
+            assert ref < big * (1 + mp.mpf("1e-12")), sigma
+            assert np.all(np.isfinite(F))
+            assert F[1, 1] == pytest.approx(float(ref), rel=1e-15)
+            assert F[0, 0] == pytest.approx(float(ref / 2), rel=1e-15)

@@ -14,6 +14,8 @@ __all__ = ["Normal"]
 
 _SQRT2 = np.sqrt(2.0)
 
+_TWO_OVER_MAX = 2.0 / np.finfo(float).max
+
 
 class Normal(NormalEF, StatisticalManifold):
     """Normal distributions ``N(μ, σ²)``, coordinates ``θ = (mu, sigma)``, ``σ > 0``.
@@ -44,19 +46,20 @@ class Normal(NormalEF, StatisticalManifold):
         return -0.5 * np.log(2 * np.pi) - anp.log(sigma) - 0.5 * ((x - mu) / sigma) ** 2
 
     def _metric(self, theta):
-        if not isinstance(theta, Box):  # plain numpy: fill the diagonal directly
+        if not isinstance(theta, Box):  # plain numpy: divide into the diagonal directly
             sigma = theta[..., 1]
-            with np.errstate(over="ignore", under="ignore", divide="ignore"):
-                inv = 1.0 / (sigma * sigma)
-            if not np.all(np.isfinite(inv)):
+            with np.errstate(over="ignore", under="ignore"):
+                s2 = sigma * sigma  # σ² = inf (σ > 1e154): the metric underflows to 0
+            # 2/σ² is finite exactly when σ² ≥ 2/DBL_MAX (up to the last ulp)
+            if s2.size and not np.min(s2) >= _TWO_OVER_MAX:
                 raise OverflowError(
                     "the Fisher metric diag(1/sigma², 2/sigma²) of Normal overflows float64 "
-                    f"at sigma = {np.min(np.abs(sigma)):.3g} (finite for sigma ≥ about 1e-154)"
+                    f"at sigma = {np.min(np.abs(sigma)):.3g} (finite for sigma ≥ about 1.1e-154)"
                 )
-            out = np.zeros((*theta.shape[:-1], 2, 2))
-            out[..., 0, 0] = inv
-            out[..., 1, 1] = inv + inv
-            return out
+            out = np.zeros((*theta.shape[:-1], 4))
+            np.divide(1.0, s2, out=out[..., 0])
+            np.divide(2.0, s2, out=out[..., 3])
+            return out.reshape(*theta.shape[:-1], 2, 2)
         s2 = theta[..., 1] ** 2
         zero = anp.zeros_like(s2)
         return anp.stack([anp.stack([1.0 / s2, zero], -1), anp.stack([zero, 2.0 / s2], -1)], -2)
