@@ -38,7 +38,7 @@ def fit_sufficient(family, data, gtol: float = 1e-10) -> OptimizeResult | None:
     ``nit = 0`` (no descent iterations), and ``history`` holds the single final entry.
     """
     start = time.perf_counter()
-    tbar, mean_log_h = family.mean_statistic(data)
+    tbar, mean_log_h = family._reduce(data)  # data validated by fit
     theta = family.mle_from_statistic(tbar)
     if theta is None:
         return None

@@ -371,7 +371,10 @@ class ExponentialFamily:
         """Reduce ``data`` (shape ``(n, *event_shape)``) once to ``(t̄, mean log h)`` with
         ``t̄ = (1/n) Σᵢ t(xᵢ)``: the mean negative log-likelihood is then
         ``ψ(ϑ) − ⟨ϑ, t̄⟩ − mean log h`` for every ``θ``, at O(1) cost."""
-        data = self._data_for_fit(data)
+        return self._reduce(self._data_for_fit(data))
+
+    def _reduce(self, data) -> tuple[np.ndarray, float]:
+        """:meth:`mean_statistic` of data already validated (``(n, *event_shape)``)."""
         tbar = self._mean_statistic(data)
         return tbar, float(np.mean(self._log_base(data))) if self._base_varies else 0.0
 

@@ -141,6 +141,8 @@ def check_data(x, support, name: str = "x", *, closed: bool = False) -> np.ndarr
     bad = None
     if kind == "interval":
         a, b = support[1], support[2]
+        if arr.size and _inside_interval(arr, a, b, closed):
+            return arr  # two reductions; the boolean arrays only to name an offender
         if closed:
             bad = (arr < a) | (arr > b)
         else:
@@ -181,3 +183,16 @@ def check_data(x, support, name: str = "x", *, closed: bool = False) -> np.ndarr
             f"{describe_support(support)}"
         )
     return arr
+
+
+def _inside_interval(arr: np.ndarray, a: float, b: float, closed: bool) -> bool:
+    """Whether every (finite) entry lies in the interval, by a min and a max."""
+    if np.isfinite(a):
+        low = arr.min()
+        if not (low >= a if closed else low > a):
+            return False
+    if np.isfinite(b):
+        high = arr.max()
+        if not (high <= b if closed else high < b):
+            return False
+    return True

@@ -281,3 +281,35 @@ def test_pair_whose_standardized_covariance_is_singular_in_float64_fails_cleanly
         M.dist(p, q, max_time=2.0)
     low, up, _ = M.dist_bounds(p, q)
     assert 0 < low <= up < np.inf
+
+
+def test_whitening_route_by_condition_number():
+    """Well-conditioned pairs are whitened in float64, the others in double-double
+    (which costs O(d²) Python steps): the two routes agree to rounding where both
+    apply, and a batch mixing both kinds gives what single calls give."""
+    from infogeo.statistics.families._double_double import dd_factor, dd_whiten
+
+    rng = np.random.default_rng(7)
+    d = 4
+    A = rng.standard_normal((d, d))
+    S1 = A @ A.T / d + np.eye(d)
+    B = rng.standard_normal((d, d))
+    S2 = B @ B.T / d + 0.5 * np.eye(d)
+    dm = rng.standard_normal(d)
+    L, x, S, K, xk = mg.whiten(np.zeros(d), S1, dm, S2, parts=True)
+    Ld, xp, Sp = dd_whiten(S1, S2, dm, parts=True)
+    np.testing.assert_allclose(L, Ld, rtol=1e-14, atol=1e-15)
+    Kd, xkd = dd_factor(Sp, xp)
+    np.testing.assert_allclose(S, Sp[0] + Sp[1], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(x, xp[0] + xp[1], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(K, Kd, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(xk, xkd, rtol=1e-13, atol=1e-15)
+    # a batch: ordinary pairs and one whose Σ₁ has condition 1e12
+    M = ig.MultivariateNormal(d)
+    ill = np.diag([1e-6, 1.0, 10.0, 1e6])
+    P = np.stack([M.pack(dm, S1), M.pack(np.zeros(d), ill), M.pack(-dm, S2)])
+    Q = np.stack([M.pack(np.zeros(d), S2), M.pack(dm, S2), M.pack(dm, S1)])
+    together = M.dist(P, Q)
+    apart = np.array([float(M.dist(p, q)) for p, q in zip(P, Q)])
+    np.testing.assert_allclose(together, apart, rtol=1e-13)
+    assert mg._ill_conditioned(np.stack([S1, ill])).tolist() == [False, True]

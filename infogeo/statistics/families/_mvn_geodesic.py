@@ -55,20 +55,114 @@ def tril_solve(L, b):
     return np.linalg.solve(L, b)
 
 
-def whiten(m1, S1, m2, S2, m2_lo=None, parts=False):
-    """``(L, x, S)`` with ``L = chol(Σ₁)``, ``x = L⁻¹(μ₂ − μ₁)``, ``S = L⁻¹Σ₂L⁻ᵀ``, the
-    solves in double-double arithmetic (:func:`~._double_double.dd_whiten`), so that
-    ``x`` and ``S`` are accurate to rounding even when ``Σ₁`` is ill-conditioned
-    (float64 whitening loses ``ε·cond(Σ₁)`` relative). ``m2_lo``: the rounding error
-    of ``μ₂`` (its low part), when known. ``parts=True``: also ``(K, K⁻¹x)`` with
-    ``K = chol(S)`` from the unrounded ``S`` (:func:`~._double_double.dd_factor`),
-    returned as ``(L, x, S, K, xk)``."""
-    if not parts:
-        return dd_whiten(S1, S2, m2 - m1, m2_lo)
-    L, xp, Sp = dd_whiten(S1, S2, m2 - m1, m2_lo, parts=True)
+#: Float64 whitening errs by about ``ε·cond`` relative along the small eigenvectors
+#: (of ``Σ₁`` for ``L⁻¹``; of ``S`` for its factor ``K``): up to this condition number
+#: (≈ 2e-12) it is used as it is, beyond it the pair goes the double-double route,
+#: which costs O(d²) Python-level steps (0.2 → 13 ms at d = 10).
+DD_COND = 1e4
+
+
+def _ill_conditioned(A):
+    """Per matrix of ``A`` (batched), whether ``cond(A) > DD_COND`` (or not SPD)."""
+    w = np.linalg.eigvalsh(A)
+    return ~(w[..., 0] * DD_COND >= w[..., -1])
+
+
+def _f64_whiten(S1, S2, dm, dm_lo=None, S2_lo=None):
+    """``(L, x, S)`` of :func:`~._double_double.dd_whiten` in float64 (low parts
+    whitened apart and added)."""
+    L = np.linalg.cholesky(S1)
+
+    def both(X):
+        return sym(tril_solve(L, np.swapaxes(tril_solve(L, X), -1, -2)))
+
+    x = tril_solve(L, dm[..., None])[..., 0]
+    if dm_lo is not None:
+        x = x + tril_solve(L, dm_lo[..., None])[..., 0]
+    S = both(S2)
+    if S2_lo is not None:
+        S = S + both(S2_lo)
+    return L, x, S
+
+
+def _mixed(fast, slow, ill, args):
+    """``fast(*args)`` for the batch entries where ``ill`` is False, ``slow(*args)``
+    where it is True (each a tuple of arrays with the batch axes first)."""
+    if not np.any(ill):
+        return fast(*args)
+    if np.all(ill):
+        return slow(*args)
+    good = ~ill
+    out_good = fast(*(None if a is None else a[good] for a in args))
+    out_ill = slow(*(None if a is None else a[ill] for a in args))
+    out = []
+    for g, b in zip(out_good, out_ill):
+        arr = np.empty((*ill.shape, *g.shape[1:]), dtype=g.dtype)
+        arr[good], arr[ill] = g, b
+        out.append(arr)
+    return tuple(out)
+
+
+def _broadcast_pair(S1, S2, dm, dm_lo=None, S2_lo=None):
+    """The arguments broadcast to one batch shape (``None`` kept)."""
+    S1, S2, dm = np.asarray(S1, float), np.asarray(S2, float), np.asarray(dm, float)
+    batch = np.broadcast_shapes(S1.shape[:-2], S2.shape[:-2], dm.shape[:-1])
+    d = S1.shape[-1]
+
+    def to(a, tail):
+        return None if a is None else np.broadcast_to(np.asarray(a, float), (*batch, *tail))
+
+    return to(S1, (d, d)), to(S2, (d, d)), to(dm, (d,)), to(dm_lo, (d,)), to(S2_lo, (d, d))
+
+
+def whiten_pair(S1, S2, dm, dm_lo=None, S2_lo=None):
+    """``(L, x, S)``: ``L = chol(Σ₁)``, ``x = L⁻¹Δμ``, ``S = L⁻¹Σ₂L⁻ᵀ``; in float64
+    where ``cond(Σ₁) ≤ DD_COND``, in double-double arithmetic elsewhere
+    (:func:`~._double_double.dd_whiten`), so that ``x`` and ``S`` are accurate to
+    rounding even when ``Σ₁`` is ill-conditioned. ``Δμ = dm + dm_lo``,
+    ``Σ₂ = S2 + S2_lo`` (low parts optional)."""
+    args = _broadcast_pair(S1, S2, dm, dm_lo, S2_lo)
+    if args[0].ndim == 2:  # one pair
+        ill = bool(_ill_conditioned(args[0]))
+        return (dd_whiten if ill else _f64_whiten)(*args)
+    return _mixed(_f64_whiten, dd_whiten, _ill_conditioned(args[0]), args)
+
+
+def _f64_parts(S1, S2, dm, dm_lo=None):
+    L, x, S = _f64_whiten(S1, S2, dm, dm_lo)
+    K = np.linalg.cholesky(S)
+    return L, x, S, K, tril_solve(K, x[..., None])[..., 0]
+
+
+def _dd_parts(S1, S2, dm, dm_lo=None):
+    L, xp, Sp = dd_whiten(S1, S2, dm, dm_lo, parts=True)
     K, xk = dd_factor(Sp, xp)
     S = Sp[0] + Sp[1]
     return L, xp[0] + xp[1], 0.5 * (S + np.swapaxes(S, -1, -2)), K, xk
+
+
+def whiten(m1, S1, m2, S2, m2_lo=None, parts=False):
+    """``(L, x, S)`` with ``L = chol(Σ₁)``, ``x = L⁻¹(μ₂ − μ₁)``, ``S = L⁻¹Σ₂L⁻ᵀ``
+    (:func:`whiten_pair`: double-double where ``Σ₁`` is ill-conditioned, float64
+    loses ``ε·cond(Σ₁)`` relative). ``m2_lo``: the rounding error of ``μ₂`` (its low
+    part), when known. ``parts=True``: also ``(K, K⁻¹x)`` with ``K = chol(S)``,
+    returned as ``(L, x, S, K, xk)``; from the unrounded double-double ``S``
+    (:func:`~._double_double.dd_factor`) where ``Σ₁`` or ``S`` is ill-conditioned
+    (rounding ``S`` moves its small eigenvalues by ``ε·|v|ᵀ|S||v|``)."""
+    dm = np.asarray(m2, dtype=float) - np.asarray(m1, dtype=float)
+    if not parts:
+        return whiten_pair(S1, S2, dm, m2_lo)
+    args = _broadcast_pair(S1, S2, dm, m2_lo)[:4]
+    single = args[0].ndim == 2
+    if single:
+        args = tuple(None if a is None else a[None] for a in args)
+    ill = _ill_conditioned(args[0])
+    if not np.all(ill):  # the well-conditioned Σ₁: is S well-conditioned too?
+        good = ~ill
+        S_good = _f64_whiten(*(None if a is None else a[good] for a in args))[2]
+        ill[good] = _ill_conditioned(S_good)
+    out = _mixed(_f64_parts, _dd_parts, ill, args)
+    return tuple(o[0] for o in out) if single else out
 
 
 def log_generalized_eigenvalues(S1, S2):
@@ -80,7 +174,7 @@ def log_generalized_eigenvalues(S1, S2):
     """
 
     def whitened(A, X, X_lo=None):
-        return dd_whiten(A, X, np.zeros(X.shape[:-1]), S2_lo=X_lo)[2]
+        return whiten_pair(A, X, np.zeros(X.shape[:-1]), S2_lo=X_lo)[2]
 
     lam = np.linalg.eigvalsh(whitened(S1, S2))
     out = np.log(np.maximum(lam, 1e-300))
