@@ -38,6 +38,7 @@ DEFAULTS = {
     "retraction": "retract",
     "max_iter": 1000,
     "gtol": 1e-8,
+    "relative_gtol": None,
     "ftol": None,
     "max_time": None,
     "min_step": None,

@@ -83,6 +83,10 @@ class RiemannianGradientDescent(IterativeSolver):
         On a metric other than a Fisher information the test is relative to the
         problem's scale, ``≤ gtol · min(1, ‖grad f(x₀)‖)`` (see
         :class:`~infogeo.optim.stopping.GradientTolerance`).
+    relative_gtol : bool, optional
+        Force the relative (``True``) or the absolute (``False``) form of the ``gtol``
+        test; default (``None``): absolute on a Fisher metric, relative otherwise. Use
+        ``False`` to stop at the same absolute tolerance as scipy or pymanopt.
     ftol : float, optional
         Stop (converged) when an accepted step changes ``fun`` by at most
         ``ftol · max(|f|, 1)``.
@@ -152,7 +156,7 @@ class RiemannianGradientDescent(IterativeSolver):
             opts["max_time"],
             opts["min_step"],
             opts["stopping"],
-            relative_gtol=not has_fisher_metric(manifold),
+            relative_gtol=_relative_gtol(opts["relative_gtol"], manifold),
         )
         retraction = opts["retraction"]
         if retraction not in ("retract", "exp"):
@@ -385,3 +389,13 @@ class RiemannianGradientDescent(IterativeSolver):
 
     #: ``_result(x, f, g, grad_norm, nit, objective, history, start, stop)``
     _result = staticmethod(build_result)
+
+
+def _relative_gtol(option, manifold) -> bool:
+    """The ``relative_gtol`` option: ``None`` → relative unless the metric is a Fisher
+    information (which carries the problem's scale itself)."""
+    if option is None:
+        return not has_fisher_metric(manifold)
+    if not isinstance(option, (bool, np.bool_)):
+        raise TypeError(f"relative_gtol must be True, False or None, got {option!r}")
+    return bool(option)

@@ -48,6 +48,7 @@ COMMON = (
     "retraction",
     "max_iter",
     "gtol",
+    "relative_gtol",
     "ftol",
     "max_time",
     "min_step",

@@ -206,3 +206,31 @@ def test_a_step_that_cannot_move_x_is_named():
     res = minimize(f, np.ones(2), ig.Euclidean(2), grad=g)
     assert not res.success and res.status == 4
     assert "does not move x" in res.message and "rescale fun" in res.message
+
+
+def test_relative_gtol_option():
+    """On Euclidean space gtol is relative to the start's gradient norm by default;
+    relative_gtol=False stops at the absolute tolerance (as scipy and pymanopt), True
+    forces the relative form on a Fisher metric too."""
+    A = np.diag([1.0, 10.0])
+
+    def fun(x):
+        return 0.5 * float(x @ A @ x)
+
+    def grad(x):
+        return A @ x
+
+    x0 = np.array([0.01, 0.01])  # ‖grad‖ ≈ 0.1: the relative test is 10× stricter
+    rel = ig.minimize(fun, x0, ig.Euclidean(2), grad=grad, gtol=1e-6, method="cg")
+    absolute = ig.minimize(
+        fun, x0, ig.Euclidean(2), grad=grad, gtol=1e-6, method="cg", relative_gtol=False
+    )
+    assert rel.success and absolute.success
+    assert "relative" in rel.message and "relative" not in absolute.message
+    assert np.linalg.norm(grad(absolute.x)) <= 1e-6
+    assert np.linalg.norm(grad(rel.x)) <= 1e-6 * np.linalg.norm(grad(x0))
+    data = ig.Gamma().sample([2.0, 1.0], size=200, rng=0)
+    forced = ig.fit(ig.Gamma(), data, relative_gtol=True, gtol=1e-6)
+    assert forced.success
+    with pytest.raises(TypeError, match="relative_gtol"):
+        ig.minimize(fun, x0, ig.Euclidean(2), grad=grad, relative_gtol="yes")
