@@ -188,28 +188,26 @@ def main() -> None:
             "alpha": lambda a, b, F=F: F.divergence(a, b, "alpha", alpha=0.5),
         }
         for kind, fun in ours.items():
-            t_ig, val = _timed(fun, t1, t2)
             peer = peers.get("kl" if kind == "bregman" else kind)
-            t_p, ref = _timed(peer)
-            us_ig, us_p = 1e6 * t_ig / PAIRS, 1e6 * t_p / SUBSET
-            diff = np.max(np.abs(val[:SUBSET] - ref) / np.maximum(np.abs(ref), 1e-300))
-            print(
-                f"{F!r:>24} {kind:>9} {us_ig:16.3f} {peer_name:>12} {us_p:13.1f} "
-                f"{us_p / us_ig:8.0f} {diff:12.1e}",
-                flush=True,
-            )
+            _row(F, kind, _timed(fun, t1, t2), peer_name, _timed(peer))
     for F in (ig.Normal(), ig.Gamma(), ig.Beta(), ig.Poisson()):
         t1, t2 = F.random_point(PAIRS, rng=rng), F.random_point(PAIRS, rng=rng)
-        t_ig, val = _timed(F.total_variation, t1, t2)
+        ours = _timed(F.total_variation, t1, t2)
         peer_name = "exact sum" if isinstance(F, ig.Poisson) else "scipy quad"
-        t_p, ref = _timed(_peer_tv(F, t1[:SUBSET], t2[:SUBSET]))
-        us_ig, us_p = 1e6 * t_ig / PAIRS, 1e6 * t_p / SUBSET
-        diff = np.max(np.abs(val[:SUBSET] - ref) / np.maximum(np.abs(ref), 1e-300))
-        print(
-            f"{F!r:>24} {'tv':>9} {us_ig:16.3f} {peer_name:>12} {us_p:13.1f} "
-            f"{us_p / us_ig:8.0f} {diff:12.1e}",
-            flush=True,
-        )
+        _row(F, "tv", ours, peer_name, _timed(_peer_tv(F, t1[:SUBSET], t2[:SUBSET])))
+
+
+def _row(F, kind, ours, peer_name, theirs) -> None:
+    """One table row: µs per pair of infogeo (``PAIRS`` pairs) and of the peer
+    (``SUBSET`` pairs), their ratio and the largest relative difference."""
+    (t_ig, val), (t_p, ref) = ours, theirs
+    us_ig, us_p = 1e6 * t_ig / PAIRS, 1e6 * t_p / SUBSET
+    diff = np.max(np.abs(val[:SUBSET] - ref) / np.maximum(np.abs(ref), 1e-300))
+    print(
+        f"{F!r:>24} {kind:>9} {us_ig:16.3f} {peer_name:>12} {us_p:13.1f} "
+        f"{us_p / us_ig:8.0f} {diff:12.1e}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

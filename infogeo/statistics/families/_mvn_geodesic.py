@@ -85,6 +85,25 @@ def _f64_whiten(S1, S2, dm, dm_lo=None, S2_lo=None):
     return L, x, S
 
 
+def _sub(args, mask):
+    """The batch entries ``mask`` of each argument (``None`` kept)."""
+    return tuple(None if a is None else a[mask] for a in args)
+
+
+def _assemble(ill, fast, slow):
+    """One tuple of arrays over the batch: ``fast`` (a tuple, or ``None`` when empty)
+    where ``ill`` is False, ``slow`` where it is True."""
+    out = []
+    for i, ref in enumerate(fast if fast is not None else slow):
+        arr = np.empty((*ill.shape, *ref.shape[1:]), dtype=ref.dtype)
+        if fast is not None:
+            arr[~ill] = fast[i]
+        if slow is not None:
+            arr[ill] = slow[i]
+        out.append(arr)
+    return tuple(out)
+
+
 def _mixed(fast, slow, ill, args):
     """``fast(*args)`` for the batch entries where ``ill`` is False, ``slow(*args)``
     where it is True (each a tuple of arrays with the batch axes first)."""
@@ -92,15 +111,7 @@ def _mixed(fast, slow, ill, args):
         return fast(*args)
     if np.all(ill):
         return slow(*args)
-    good = ~ill
-    out_good = fast(*(None if a is None else a[good] for a in args))
-    out_ill = slow(*(None if a is None else a[ill] for a in args))
-    out = []
-    for g, b in zip(out_good, out_ill):
-        arr = np.empty((*ill.shape, *g.shape[1:]), dtype=g.dtype)
-        arr[good], arr[ill] = g, b
-        out.append(arr)
-    return tuple(out)
+    return _assemble(ill, fast(*_sub(args, ~ill)), slow(*_sub(args, ill)))
 
 
 def _broadcast_pair(S1, S2, dm, dm_lo=None, S2_lo=None):
@@ -115,23 +126,19 @@ def _broadcast_pair(S1, S2, dm, dm_lo=None, S2_lo=None):
     return to(S1, (d, d)), to(S2, (d, d)), to(dm, (d,)), to(dm_lo, (d,)), to(S2_lo, (d, d))
 
 
-def whiten_pair(S1, S2, dm, dm_lo=None, S2_lo=None):
+def whiten_pair(S1, S2, dm, dm_lo=None, S2_lo=None, ill=None):
     """``(L, x, S)``: ``L = chol(Σ₁)``, ``x = L⁻¹Δμ``, ``S = L⁻¹Σ₂L⁻ᵀ``; in float64
     where ``cond(Σ₁) ≤ DD_COND``, in double-double arithmetic elsewhere
     (:func:`~._double_double.dd_whiten`), so that ``x`` and ``S`` are accurate to
     rounding even when ``Σ₁`` is ill-conditioned. ``Δμ = dm + dm_lo``,
-    ``Σ₂ = S2 + S2_lo`` (low parts optional)."""
+    ``Σ₂ = S2 + S2_lo`` (low parts optional); ``ill``: :func:`_ill_conditioned` of
+    ``Σ₁`` when the caller has it."""
     args = _broadcast_pair(S1, S2, dm, dm_lo, S2_lo)
+    if ill is None:
+        ill = _ill_conditioned(args[0])
     if args[0].ndim == 2:  # one pair
-        ill = bool(_ill_conditioned(args[0]))
-        return (dd_whiten if ill else _f64_whiten)(*args)
-    return _mixed(_f64_whiten, dd_whiten, _ill_conditioned(args[0]), args)
-
-
-def _f64_parts(S1, S2, dm, dm_lo=None):
-    L, x, S = _f64_whiten(S1, S2, dm, dm_lo)
-    K = np.linalg.cholesky(S)
-    return L, x, S, K, tril_solve(K, x[..., None])[..., 0]
+        return (dd_whiten if bool(ill) else _f64_whiten)(*args)
+    return _mixed(_f64_whiten, dd_whiten, np.broadcast_to(ill, args[0].shape[:-2]), args)
 
 
 def _dd_parts(S1, S2, dm, dm_lo=None):
@@ -157,11 +164,17 @@ def whiten(m1, S1, m2, S2, m2_lo=None, parts=False):
     if single:
         args = tuple(None if a is None else a[None] for a in args)
     ill = _ill_conditioned(args[0])
-    if not np.all(ill):  # the well-conditioned Σ₁: is S well-conditioned too?
-        good = ~ill
-        S_good = _f64_whiten(*(None if a is None else a[good] for a in args))[2]
-        ill[good] = _ill_conditioned(S_good)
-    out = _mixed(_f64_parts, _dd_parts, ill, args)
+    fast = None
+    if not np.all(ill):  # float64 for a well-conditioned Σ₁, if S is well-conditioned too
+        L, x, S = _f64_whiten(*_sub(args, ~ill))
+        bad = _ill_conditioned(S)
+        ill[~ill] = bad
+        ok = ~bad
+        if np.any(ok):
+            K = np.linalg.cholesky(S[ok])
+            fast = (L[ok], x[ok], S[ok], K, tril_solve(K, x[ok][..., None])[..., 0])
+    slow = _dd_parts(*_sub(args, ill)) if np.any(ill) else None
+    out = _assemble(ill, fast, slow)
     return tuple(o[0] for o in out) if single else out
 
 
@@ -173,14 +186,15 @@ def log_generalized_eigenvalues(S1, S2):
     ``½ < λ < 2`` as ``log1p`` of the eigenvalues of ``L₁⁻¹(Σ₂ − Σ₁)L₁⁻ᵀ``.
     """
 
-    def whitened(A, X, X_lo=None):
-        return whiten_pair(A, X, np.zeros(X.shape[:-1]), S2_lo=X_lo)[2]
+    def whitened(A, X, X_lo=None, ill=None):
+        return whiten_pair(A, X, np.zeros(X.shape[:-1]), S2_lo=X_lo, ill=ill)[2]
 
-    lam = np.linalg.eigvalsh(whitened(S1, S2))
+    ill1 = _ill_conditioned(S1)  # Σ₁ factors both of the first two whitenings
+    lam = np.linalg.eigvalsh(whitened(S1, S2, ill=ill1))
     out = np.log(np.maximum(lam, 1e-300))
     middle = (lam > 0.5) & (lam < 2.0)
     if np.any(middle):
-        diff = np.linalg.eigvalsh(whitened(S1, *two_sum(S2, -S1)))
+        diff = np.linalg.eigvalsh(whitened(S1, *two_sum(S2, -S1), ill=ill1))
         out = np.where(middle, np.log1p(np.maximum(diff, -0.5)), out)
     small = lam <= 0.5
     if np.any(small):
