@@ -23,7 +23,8 @@ from collections.abc import Callable
 
 import autograd
 import numpy as np
-import scipy.linalg
+
+from .linalg import cholesky_lower, cholesky_solve
 
 __all__ = ["chart_hessian_map", "euclidean_hvp", "hessian_vector"]
 
@@ -34,7 +35,7 @@ def chart_hessian_map(manifold, p: np.ndarray, egrad: np.ndarray) -> Callable:
     gamma = np.asarray(manifold.christoffel(p), dtype=float)
     C = np.einsum("kij,k->ij", gamma, egrad)
     try:
-        factor = scipy.linalg.cho_factor(G, lower=True)
+        factor = cholesky_lower(G)
     except np.linalg.LinAlgError as exc:
         raise ValueError(
             f"the metric of {manifold!r} is not positive definite at p = {p}; the "
@@ -43,7 +44,7 @@ def chart_hessian_map(manifold, p: np.ndarray, egrad: np.ndarray) -> Callable:
 
     def apply(hv, v):
         rhs = np.asarray(hv, dtype=float) - v @ C.T
-        return scipy.linalg.cho_solve(factor, rhs.T).T
+        return cholesky_solve(factor, rhs.T).T
 
     return apply
 

@@ -3,9 +3,43 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
+from scipy.linalg.lapack import dpotrf, dpotrs
 
-__all__ = ["solve_spd"]
+__all__ = ["cholesky_lower", "cholesky_solve", "solve_spd"]
+
+
+def cholesky_lower(G: np.ndarray) -> np.ndarray:
+    """The lower Cholesky factor ``L`` of one symmetric positive-definite ``(n, n)``
+    matrix, ``G = LLᵀ``, by LAPACK's ``dpotrf`` (what ``scipy.linalg.cho_factor``
+    calls, without its argument handling: about 1 µs instead of 10 on a small
+    matrix; the solvers factor the metric at every iterate). Only the lower triangle
+    of the result is meaningful.
+
+    Raises
+    ------
+    ValueError
+        If ``G`` has non-finite entries.
+    numpy.linalg.LinAlgError
+        If ``G`` is not positive definite, or is singular to rounding (a scale-free
+        pivot ``L_ii² / G_ii ≤ 4nε``; see :func:`solve_spd`).
+    """
+    G = np.asarray(G, dtype=float)
+    if not np.isfinite(G).all():
+        raise ValueError(f"the matrix to factor has non-finite entries: {G}")
+    L, info = dpotrf(G, lower=1, clean=0)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"the matrix is not positive definite (dpotrf info {info})")
+    _check_pivots(np.diagonal(L), np.diagonal(G))
+    return L
+
+
+def cholesky_solve(L: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``G⁻¹ b`` from the factor ``L`` of :func:`cholesky_lower`; ``b`` of shape ``(n,)``
+    or ``(n, m)`` (LAPACK's ``dpotrs``)."""
+    x, info = dpotrs(L, np.asarray(b, dtype=float), lower=1)
+    if info != 0:  # pragma: no cover - only for malformed arguments
+        raise ValueError(f"dpotrs failed with info {info}")
+    return x
 
 
 def solve_spd(G: np.ndarray, b: np.ndarray, *, name: str = "metric") -> np.ndarray:
@@ -24,7 +58,7 @@ def solve_spd(G: np.ndarray, b: np.ndarray, *, name: str = "metric") -> np.ndarr
 
     Notes
     -----
-    A single system uses a Cholesky factorization (``scipy.linalg.cho_factor``),
+    A single system uses a Cholesky factorization (LAPACK ``dpotrf``/``dpotrs``),
     which also certifies positive definiteness; batches use one batched LU solve
     (``numpy.linalg.solve``) after a batched Cholesky check. Neither forms ``G⁻¹``.
 
@@ -46,9 +80,7 @@ def solve_spd(G: np.ndarray, b: np.ndarray, *, name: str = "metric") -> np.ndarr
     b = np.asarray(b, dtype=float)
     try:
         if G.ndim == 2 and b.ndim == 1:
-            factor = scipy.linalg.cho_factor(G, lower=True)
-            _check_pivots(np.diagonal(factor[0]), np.diagonal(G))
-            return scipy.linalg.cho_solve(factor, b)
+            return cholesky_solve(cholesky_lower(G), b)
         L = np.linalg.cholesky(G)
         _check_pivots(np.diagonal(L, axis1=-2, axis2=-1), np.diagonal(G, axis1=-2, axis2=-1))
         batch = np.broadcast_shapes(G.shape[:-2], b.shape[:-1])

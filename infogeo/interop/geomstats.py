@@ -455,6 +455,18 @@ class GeomstatsManifold(RiemannianManifold):
             return self.from_geomstats_point(0.5 * (out + np.swapaxes(out, -1, -2)))
         return self.exp(p, v)
 
+    def _retraction_velocity(self, p, v, t, y) -> np.ndarray | None:
+        """``d/dt R_p(t v)`` at ``t``, where ``y = R_p(t v)`` (the solvers' line-search
+        slope ``∇f(y)ᵀ d/dt R_p(t v)``), for one point; ``None`` where :meth:`retract` has
+        no closed-form derivative here. On the unit sphere, with ``w = p + t v``,
+
+            d/dt (w / ‖w‖) = (v − y (y·v)) / ‖w‖.
+        """
+        if self.kind != "sphere" or p.ndim != 1:
+            return None
+        w = p + t * v
+        return (v - (y @ v) * y) / math.sqrt(w @ w)
+
     # ------------------------------------------------------------ transport, Hessian
     def parallel_transport(self, p, v, q) -> np.ndarray:
         """Parallel transport of ``v ∈ T_pM`` along the geodesic from ``p`` to ``q``:

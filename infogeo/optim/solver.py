@@ -26,6 +26,7 @@ import numpy as np
 
 from ..geometry.euclidean import Euclidean
 from ..geometry.manifold import RiemannianManifold
+from ._ops import _has_twin
 from .loop import IterativeSolver, Outcome, SolverState, StopRun
 from .objective import Objective
 from .options import DEFAULTS, build_step_rule, check_option_names
@@ -91,6 +92,14 @@ class Problem:
             and solver.retraction == "retract"
         )
         self._exact_transport = exact
+        # a closed-form derivative of the retraction curve (the sphere's projection),
+        # when the class that defines the retraction supplies it
+        self._velocity = (
+            getattr(self.manifold, "_retraction_velocity", None)
+            if solver.retraction == "retract"
+            and _has_twin(self.manifold, "retract", "_retraction_velocity")
+            else None
+        )
 
     # -- gradients
     def gradient(self, x):
@@ -168,15 +177,21 @@ class Problem:
 
     def curve_slope(self, x, eta):
         """``(t, x_t, g_t) ↦ d/dt f(R_x(t η))``: ``g_tᵀ DR_x(tη)[η]``, with the vector
-        transport when it is the retraction's differential, else by a central
+        transport when it is the retraction's differential, with the manifold's
+        ``_retraction_velocity`` (closed form) where it has one, else by a central
         difference of the retraction in ``t`` (relative step 1e-6), made tangent at
         ``x_t`` by the vector transport ``T_{x_t→x_t}`` (a projection on embedded
         manifolds)."""
         if self._exact_transport:
             return lambda t, y, g: float(np.dot(g, self.transport(x, eta, y)))
         update = self.solver._ops.move
+        velocity_of = self._velocity
 
         def slope(t, y, g):
+            if velocity_of is not None:
+                velocity = velocity_of(x, eta, t, y)
+                if velocity is not None:
+                    return float(np.dot(g, velocity))
             h = 1e-6 * max(abs(t), 1e-8)
             try:
                 velocity = (update(x, (t + h) * eta) - update(x, (t - h) * eta)) / (2 * h)

@@ -105,11 +105,17 @@ class StatisticalManifold(DualGeometry, RiemannianManifold):
     def _metric(self, theta):
         raise NotImplementedError
 
+    #: optional plain-numpy twin of ``_metric`` for checked float64 points (the same
+    #: formula without autograd's wrappers: the solvers evaluate the metric at every
+    #: iterate, where ``_metric``'s traceable form costs several times more)
+    _metric_np = None
+
     def metric(self, p):
         """Fisher information matrix ``F(θ)``, shape ``(..., dim, dim)``."""
         if isinstance(p, Box):
             return self._metric(p)
-        return self._metric(self.check_point(p, "theta"))
+        p = self.check_point(p, "theta")
+        return self._metric(p) if self._metric_np is None else self._metric_np(p)
 
     def fisher(self, theta) -> np.ndarray:
         """Fisher information ``F(θ) = E[s sᵀ] = −E[∇²log p]``, shape ``(..., dim, dim)``

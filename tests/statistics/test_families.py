@@ -205,3 +205,23 @@ def test_categorical_pack_unpack():
     theta = fam.pack(probs)
     np.testing.assert_allclose(theta, probs[:, :2])
     np.testing.assert_allclose(fam.unpack(theta), probs)
+
+
+@pytest.mark.parametrize(
+    "family, theta",
+    [
+        (ig.Gamma(), [[0.5, 2.0], [3e4, 1e-3]]),
+        (ig.Beta(), [[0.5, 3.0], [1e-3, 40.0]]),
+        (ig.Dirichlet(4), [[0.3, 1.0, 2.0, 5.0], [1e-3, 1e3, 7.0, 0.2]]),
+    ],
+)
+def test_plain_numpy_metric_equals_the_traceable_one(family, theta):
+    """``metric`` of an array takes the family's plain-numpy twin ``_metric_np``; the
+    autograd-traceable ``_metric`` (used under differentiation) gives the same matrix,
+    and differentiating ``metric`` still works (against the closed-form ∂G)."""
+    import autograd
+
+    theta = np.asarray(theta, dtype=float)
+    np.testing.assert_allclose(family.metric(theta), family._metric(theta), rtol=1e-15)
+    jac = autograd.jacobian(lambda p: family.metric(p))(theta[0])
+    np.testing.assert_allclose(jac, family.metric_derivative(theta[0]), rtol=1e-12)

@@ -15,10 +15,14 @@ below 1e-16 relative at ``x ≥ 10``. Agreement with scipy is tested to 1e-14.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import zeta
 
-__all__ = ["polygamma123"]
+__all__ = ["polygamma123", "trigamma"]
 
 _SHIFT_TO = 10.0
+#: below this many values ``polygamma123`` calls scipy's Hurwitz zeta instead (faster
+#: for small arrays: about 4 µs against 26 µs for one value; slower from a few hundred)
+_ZETA_BELOW = 100
 
 # Asymptotic series as coefficient columns over powers r¹ … r¹⁷ of r = 1/z:
 # ψ′ ~ r + r²/2 + r³/6 − r⁵/30 + r⁷/42 − r⁹/30 + 5r¹¹/66 − 691r¹³/2730 + 7r¹⁵/6,
@@ -46,9 +50,21 @@ _POWERS = np.arange(1, 18, dtype=float)
 _COEF = np.array([_TERMS[k] for k in range(1, 18)])  # (17, 3)
 
 
+def trigamma(x):
+    """``ψ′(x) = ζ(2, x)`` (Hurwitz zeta): the values of ``scipy.special.polygamma(1, x)``,
+    which computes exactly this, without that function's Python-level wrapper (about
+    7 µs per call against 1 µs)."""
+    return zeta(2.0, x)
+
+
 def polygamma123(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(ψ′(x), ψ″(x), ψ‴(x))`` for ``x > 0`` (any shape)."""
     x = np.asarray(x, dtype=float)
+    if x.size < _ZETA_BELOW:
+        # few values (the solvers' single iterates): three Hurwitz zeta calls,
+        # ψ⁽ⁿ⁾(x) = (−1)ⁿ⁺¹ n! ζ(n + 1, x) (scipy's polygamma), beat the recurrence's
+        # fixed cost
+        return zeta(2.0, x), -2.0 * zeta(3.0, x), 6.0 * zeta(4.0, x)
     low = float(np.min(x)) if x.size else _SHIFT_TO
     n_shift = int(np.ceil(_SHIFT_TO - low)) if low < _SHIFT_TO else 0
     z = x + n_shift

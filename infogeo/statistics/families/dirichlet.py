@@ -19,7 +19,7 @@ from ._dirichlet_metric import (
     dirichlet_metric_second_derivative,
 )
 from ._expfam import DirichletEF
-from ._polygamma import polygamma123
+from ._polygamma import polygamma123, trigamma
 
 __all__ = ["Dirichlet"]
 
@@ -87,7 +87,7 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
 
     def _metric_np(self, p):
         k = p.shape[-1]
-        return polygamma(1, p)[..., :, None] * np.eye(k) - polygamma(1, p.sum(-1))[..., None, None]
+        return trigamma(p)[..., :, None] * np.eye(k) - trigamma(p.sum(-1))[..., None, None]
 
     def metric_derivative(self, p):
         return dirichlet_metric_derivative(self._coords(p))

@@ -14,7 +14,7 @@ from ..manifold import StatisticalManifold
 from ._closed_connection import ClosedFormConnection
 from ._expfam import GammaEF
 from ._gamma_geodesic import gamma_dist, gamma_exp, gamma_log
-from ._polygamma import polygamma123
+from ._polygamma import polygamma123, trigamma
 
 __all__ = ["Gamma"]
 
@@ -188,7 +188,7 @@ class Gamma(GammaEF, ClosedFormConnection, StatisticalManifold):
     def _metric_np(self, p):
         a, b = p[..., 0], p[..., 1]
         out = np.empty((*p.shape[:-1], 2, 2))
-        out[..., 0, 0] = polygamma(1, a)
+        out[..., 0, 0] = trigamma(a)
         out[..., 0, 1] = out[..., 1, 0] = -1.0 / b
         out[..., 1, 1] = a / b**2
         return out
