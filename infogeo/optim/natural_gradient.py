@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 
 from .riemannian_gradient_descent import RiemannianGradientDescent
+from .step_size import LevenbergMarquardt
 
 __all__ = ["NaturalGradientDescent"]
 
@@ -34,8 +35,10 @@ class NaturalGradientDescent(RiemannianGradientDescent):
         softmax models). Default: the model's own ``solver``. Each run works on
         ``model.with_metric(metric, **metric_options)``, a copy with fresh state.
         With ``"kfac"`` and neither ``line_search`` nor ``trust_region`` given, the
-        step rule defaults to ``"levenberg-marquardt"`` from ``damping=1e-2`` (K-FAC's
-        adaptive damping, Martens & Grosse §6).
+        step rule defaults to Levenberg–Marquardt from ``damping=1e-2`` (K-FAC's
+        adaptive damping, Martens & Grosse §6) whose floor ``min(1e-12, 0.1 κ)``
+        follows the metric down, ``κ`` the metric's Rayleigh quotient along the
+        direction (see :class:`~infogeo.optim.step_size.LevenbergMarquardt`).
     metric_options : dict, optional
         K-FAC options (``damping``, ``update_every``, ``decay``, ``batch_size``,
         ``rescale``, ``momentum``, ``seed``, ``factored_damping``; see
@@ -65,7 +68,7 @@ class NaturalGradientDescent(RiemannianGradientDescent):
             self._metric = (metric or "auto", dict(metric_options or {}))
             explicit_rule = "line_search" in options or "trust_region" in options
             if metric == "kfac" and not explicit_rule and options.get("damping", 1) != 0:
-                options = {"line_search": "levenberg-marquardt", "damping": 1e-2, **options}
+                options = {**options, "line_search": _kfac_step_rule(options)}
         #: no CG tolerance given: inexact Newton-CG (the forcing sequence of cg_forcing)
         self._forcing = getattr(model, "cg_tol", 0.0) is None and hasattr(model, "cg_forcing")
         if self._metric is not None:
@@ -145,3 +148,23 @@ def _needs_data(nll) -> bool:
     except ValueError:  # no signature available (builtins): assume it is fine
         return False
     return False
+
+
+#: K-FAC's default Levenberg–Marquardt floor, relative to the metric along the direction
+KFAC_RELATIVE_FLOOR = 0.1
+
+
+def _kfac_step_rule(options: dict) -> LevenbergMarquardt:
+    """K-FAC's default step rule: Levenberg–Marquardt from ``damping`` (default 1e-2)
+    whose floor ``min(1e-12, 0.1 κ)`` follows the metric down. Near an interpolating
+    solution the Fisher metric shrinks with the loss; the absolute floor alone then
+    exceeds it and the steps become short gradient steps (an MLP that interpolates its
+    labels stalled near loss 1e-12)."""
+    damping = options.get("damping", 1e-2)
+    if isinstance(damping, bool) or not isinstance(damping, (int, float)):
+        raise TypeError(f"damping must be a number >= 0, got {damping!r}")
+    return LevenbergMarquardt(
+        damping=float(damping),
+        step_size=options.get("step_size", 1.0),
+        relative_floor=KFAC_RELATIVE_FLOOR,
+    )

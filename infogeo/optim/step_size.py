@@ -411,6 +411,16 @@ class LevenbergMarquardt(StepRule):
     ``λ ← λ · max(1/3, 1 − (2ρ − 1)³)``, ``ν ← 2``; otherwise it is rejected and
     ``λ ← λ ν``, ``ν ← 2ν`` (Nielsen's rule, as in Madsen, Nielsen & Tingleff,
     *Methods for non-linear least squares problems*, 2004).
+
+    ``λ`` never falls below ``min_damping``, or, with ``relative_floor = c > 0``,
+    below ``min(min_damping, c κ)``, where ``κ = dᵀGd / dᵀd = ∇fᵀd / dᵀd − λ`` is the
+    metric's Rayleigh quotient along the direction: the floor follows the metric down
+    when the whole metric shrinks by orders of magnitude (a likelihood approaching an
+    interpolating solution, where the absolute floor would end up larger than the
+    metric and turn the steps into short gradient steps), and is the absolute one
+    otherwise. The identity ``dᵀGd = ∇fᵀd − λdᵀd`` holds for ``d = (G + λI)⁻¹∇f`` and
+    for any ``d`` that minimizes the damped quadratic model along itself (K-FAC's
+    rescaled directions).
     """
 
     def __init__(
@@ -420,6 +430,7 @@ class LevenbergMarquardt(StepRule):
         eta: float = 1e-4,
         min_damping: float = 1e-12,
         max_damping: float = 1e16,
+        relative_floor: float = 0.0,
     ):
         super().__init__(damping)
         if self.damping <= 0:
@@ -430,11 +441,24 @@ class LevenbergMarquardt(StepRule):
         self.eta = float(eta)
         self.min_damping = check_positive(min_damping, "min_damping")
         self.max_damping = check_positive(max_damping, "max_damping")
+        self.relative_floor = float(relative_floor)
+        if not 0.0 <= self.relative_floor < 1.0:
+            raise ValueError(f"relative_floor must lie in [0, 1), got {relative_floor!r}")
         self._nu = 2.0
 
     def predicted_decrease(self, ctx: StepContext, t: float) -> float:
         dd = float(np.dot(ctx.direction, ctx.direction))
         return t * ctx.slope - 0.5 * t * t * (ctx.slope - ctx.damping * dd)
+
+    def floor(self, ctx: StepContext) -> float:
+        """``min(min_damping, c κ)`` for this direction (see the class)."""
+        if not self.relative_floor:
+            return self.min_damping
+        dd = float(np.dot(ctx.direction, ctx.direction))
+        kappa = ctx.slope / dd - ctx.damping if dd > 0 else 0.0
+        if not (kappa > 0 and math.isfinite(kappa)):
+            return self.min_damping
+        return max(min(self.min_damping, self.relative_floor * kappa), np.finfo(float).tiny)
 
     def __call__(self, ctx):
         t, x, f, shortened = ctx.trial(self.step_size)
@@ -444,7 +468,7 @@ class LevenbergMarquardt(StepRule):
         rho = (ctx.fun - f) / predicted if predicted > 0 else -np.inf
         if rho > self.eta:
             self.damping = max(
-                self.min_damping, self.damping * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+                self.floor(ctx), self.damping * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
             )
             self._nu = 2.0
             return Step(t, x, f, shortened)
@@ -463,7 +487,8 @@ class LevenbergMarquardt(StepRule):
         return Step(0.0, None, ctx.fun, shortened, accepted=False)
 
     def __repr__(self) -> str:
-        return f"LevenbergMarquardt(damping={self.damping:g})"
+        floor = f", relative_floor={self.relative_floor:g}" if self.relative_floor else ""
+        return f"LevenbergMarquardt(damping={self.damping:g}{floor})"
 
 
 class StrongWolfe(StepRule):

@@ -287,3 +287,21 @@ def test_factors_are_reused_at_the_same_point(data):
     np.testing.assert_allclose(again, fresh, rtol=1e-12)
     model.riemannian_gradient(w + 0.1, model.nll_grad(w + 0.1), damping=1e-2)
     assert model.kfac.updates == 2
+
+
+def test_kfac_default_step_rule_has_a_relative_floor(data):
+    """K-FAC's default Levenberg–Marquardt rule starts from damping 1e-2 (or the given
+    damping) and its floor follows the metric down (``relative_floor``)."""
+    from infogeo.optim.natural_gradient import KFAC_RELATIVE_FLOOR
+    from infogeo.optim.step_size import LevenbergMarquardt
+
+    X, y = data
+    model = mlp_classifier(X, y, hidden=(4,), seed=0)
+    rule = ig.NaturalGradientDescent(model, metric="kfac").step_rule
+    assert isinstance(rule, LevenbergMarquardt)
+    assert rule.damping == 1e-2 and rule.relative_floor == KFAC_RELATIVE_FLOOR
+    assert ig.NaturalGradientDescent(model, metric="kfac", damping=0.5).step_rule.damping == 0.5
+    with pytest.raises(TypeError, match="damping"):
+        ig.NaturalGradientDescent(model, metric="kfac", damping="big")
+    explicit = ig.NaturalGradientDescent(model, metric="kfac", line_search="armijo").step_rule
+    assert not isinstance(explicit, LevenbergMarquardt)

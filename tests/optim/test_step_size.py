@@ -262,3 +262,43 @@ def test_first_armijo_trial_is_bounded_in_fisher_rao_length():
     unbounded = ig.minimize(lambda th: M.nll(th, x), [5.0, 0.5], M, max_step_length=None)
     assert unbounded.history["step_size"][1] * unbounded.history["grad_norm"][0] > 10
     assert unbounded.nit > 2 * res.nit
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-20])
+def test_levenberg_marquardt_relative_floor_follows_a_shrinking_metric(scale):
+    """A quadratic whose metric and values are scaled by ``s``: the natural-gradient
+    direction does not depend on ``s``. At s = 1e-20 the absolute floor λ ≥ 1e-12 is
+    1e8 times the metric and the damped steps crawl (no convergence in 300
+    iterations); the relative floor ``min(1e-12, 0.1 κ)`` follows the metric down and
+    converges as at s = 1 (minimizer in closed form)."""
+    A = np.array([[3.0, 1.0], [1.0, 2.0]])
+    x_star = np.array([1.0, -2.0])
+    manifold = ig.MetricManifold(lambda p: scale * anp.array(A) + 0.0 * p[0], 2)
+
+    def run(relative_floor):
+        return minimize(
+            lambda x: 0.5 * scale * anp.dot(x - x_star, anp.dot(A, x - x_star)),
+            np.zeros(2),
+            manifold,
+            line_search=LevenbergMarquardt(damping=1e-2 * scale, relative_floor=relative_floor),
+            gtol=1e-10,
+            max_iter=300,
+        )
+
+    res = run(0.1)
+    assert res.success and res.nit <= 12
+    np.testing.assert_allclose(res.x, x_star, atol=1e-9)
+    # after the start value, λ ≥ min(1e-12, 0.1 κ) with κ ≥ the least eigenvalue of sA
+    floor = min(1e-12, 0.1 * scale * np.linalg.eigvalsh(A)[0])
+    assert np.min(res.history["damping"][1:]) >= floor * (1 - 1e-12)
+    absolute = run(0.0)
+    if scale == 1.0:  # the floor never binds: the same run
+        np.testing.assert_array_equal(absolute.x, res.x)
+    else:
+        assert not absolute.success
+
+
+def test_levenberg_marquardt_relative_floor_validation():
+    with pytest.raises(ValueError, match="relative_floor"):
+        LevenbergMarquardt(relative_floor=1.5)
+    assert "relative_floor=0.1" in repr(LevenbergMarquardt(relative_floor=0.1))
