@@ -13,14 +13,17 @@ import numpy as np
 from scipy.special import polygamma
 
 from ..._special import polygamma as apolygamma
-from ._polygamma import polygamma123
+from ._polygamma import inverse_trigamma_excess, polygamma123, polygamma_excess
 
 __all__ = [
     "DiagonalPlusRankOne",
+    "dirichlet_excess",
     "dirichlet_geodesic_jacobians",
     "dirichlet_metric",
     "dirichlet_metric_derivative",
     "dirichlet_metric_second_derivative",
+    "exclusive_sums",
+    "sherman_morrison_denominator",
 ]
 
 
@@ -32,24 +35,52 @@ def dirichlet_metric(alpha):
     return diag[..., :, None] * np.eye(k) - apolygamma(1, a0)[..., None, None]
 
 
+def exclusive_sums(a: np.ndarray) -> np.ndarray:
+    """``Σ_{j≠i} a_j`` for each ``i`` (last axis), as prefix plus suffix sums: never
+    ``Σa − aᵢ``, which cancels when ``aᵢ`` dominates."""
+    zero = np.zeros_like(a[..., :1])
+    before = np.concatenate([zero, np.cumsum(a[..., :-1], axis=-1)], axis=-1)
+    after = np.concatenate([np.cumsum(a[..., :0:-1], axis=-1)[..., ::-1], zero], axis=-1)
+    return before + after
+
+
+def dirichlet_excess(alpha: np.ndarray):
+    """``(Δ₁, Δ₂, Δ₃)``, ``Δₙᵢ = ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀)``: the diagonal entries of ``G``,
+    ``∂ᵢGᵢᵢ`` and ``∂ᵢ²Gᵢᵢ``, to full relative precision also where ``αᵢ`` dominates
+    (``α₀ − αᵢ ≪ αᵢ``; see :func:`~._polygamma.polygamma_excess`)."""
+    return polygamma_excess(alpha, exclusive_sums(alpha))
+
+
+def sherman_morrison_denominator(alpha, a, c) -> np.ndarray:
+    """``1 − c Σ 1/aᵢ`` for ``aᵢ = ψ′(αᵢ)``, ``c = ψ′(α₀)``, as ``c (g(α₀) − Σ g(αᵢ))``
+    with ``g(x) = 1/ψ′(x) − x`` (exact since ``α₀ = Σαᵢ``): positive terms mostly, where
+    the direct form cancels to ``O(1/α₀)`` once a shape is large (two shapes of 1e5: 10
+    digits lost)."""
+    a0 = alpha.sum(-1)
+    g0 = inverse_trigamma_excess(a0, c)
+    return c * (g0 - inverse_trigamma_excess(alpha, a).sum(-1))
+
+
 def dirichlet_metric_derivative(alpha: np.ndarray) -> np.ndarray:
-    """``∂_c G_ab = δ_abc ψ″(α_a) − ψ″(α₀)``, shape ``(..., k, k, k)``."""
+    """``∂_c G_ab = δ_abc ψ″(α_a) − ψ″(α₀)``, shape ``(..., k, k, k)``; the entries
+    ``a = b = c`` as ``Δ₂`` of :func:`dirichlet_excess` (no cancellation)."""
     k = alpha.shape[-1]
     a0 = alpha.sum(-1)
     out = np.broadcast_to(-polygamma(2, a0)[..., None, None, None], (*alpha.shape, k, k)).copy()
     idx = np.arange(k)
-    out[..., idx, idx, idx] += polygamma(2, alpha)
+    out[..., idx, idx, idx] = dirichlet_excess(alpha)[1]
     return out
 
 
 def dirichlet_metric_second_derivative(alpha: np.ndarray) -> np.ndarray:
-    """``∂_c∂_d G_ab = δ_abcd ψ‴(α_a) − ψ‴(α₀)``, shape ``(..., k, k, k, k)``."""
+    """``∂_c∂_d G_ab = δ_abcd ψ‴(α_a) − ψ‴(α₀)``, shape ``(..., k, k, k, k)``; the
+    entries ``a = b = c = d`` as ``Δ₃`` of :func:`dirichlet_excess`."""
     k = alpha.shape[-1]
     a0 = alpha.sum(-1)
     shape = (*alpha.shape, k, k, k)
     out = np.broadcast_to(-polygamma(3, a0)[..., None, None, None, None], shape).copy()
     idx = np.arange(k)
-    out[..., idx, idx, idx, idx] += polygamma(3, alpha)
+    out[..., idx, idx, idx, idx] = dirichlet_excess(alpha)[2]
     return out
 
 
@@ -58,12 +89,15 @@ class DiagonalPlusRankOne:
 
     Solves by Sherman–Morrison: ``G⁻¹x = u∘x + s u (u·x)`` with ``u = 1/a`` and
     ``s = c / (1 − c Σu)``, ``O(k)`` per system; ``1 − cΣu > 0`` because ``G`` is
-    positive definite.
+    positive definite. ``denominator``: ``1 − cΣu`` when the caller has it more
+    accurately than the direct form (:func:`sherman_morrison_denominator`).
     """
 
-    def __init__(self, a: np.ndarray, c: np.ndarray):
+    def __init__(self, a: np.ndarray, c: np.ndarray, denominator=None):
         self.u = 1.0 / a
-        self.s = c / (1.0 - c * self.u.sum(-1))
+        if denominator is None:
+            denominator = 1.0 - c * self.u.sum(-1)
+        self.s = c / denominator
 
     def solve(self, x: np.ndarray) -> np.ndarray:
         """``G⁻¹x`` for ``x`` of shape ``(..., k)``."""
@@ -98,7 +132,10 @@ def dirichlet_geodesic_jacobians(
     With ``aᵢ = ψ′(αᵢ)``, ``c = ψ′(α₀)``, ``∂ₘG_ij = δ_ijm a′_i − c′``, the first-kind
     symbols are ``Γ_lij = ½(δ_lij a′_l − c′)``, so with ``S = Σvᵢ``:
 
-    * ``w = Γ(v, v) = ½(a′∘v² − c′S² 1)``, ``acc = −G⁻¹w``;
+    * ``w = Γ(v, v) = ½(a′∘v² − c′S² 1)``, ``acc = −G⁻¹w`` (``w`` and the Sherman–Morrison
+      denominator in the cancellation-free forms of :func:`dirichlet_excess` and
+      :func:`sherman_morrison_denominator`, so that shapes of 1e6 beside 1e-4 keep
+      full precision);
     * ``∂w/∂v = diag(a′∘v) − c′S 11ᵀ``, ``∂acc/∂v = −G⁻¹ ∂w/∂v``;
     * ``∂w/∂α + ∂G·acc = diag(½a″∘v² + a′∘acc) − (½c″S² + c′Σacc) 11ᵀ``,
       ``∂acc/∂α = −G⁻¹(that)``.
@@ -109,9 +146,12 @@ def dirichlet_geodesic_jacobians(
     k = alpha.shape[-1]
     both = polygamma123(np.concatenate([alpha, alpha.sum(-1, keepdims=True)], axis=-1))
     (a, c), (a1, c1), (a2, c2) = ((x[..., :k], x[..., k]) for x in both)
-    G = DiagonalPlusRankOne(a, c)
+    G = DiagonalPlusRankOne(a, c, sherman_morrison_denominator(alpha, a, c))
     S = v.sum(-1)
-    w = 0.5 * (a1 * v * v - (c1 * S * S)[..., None])
+    # wᵢ = ½(a′ᵢvᵢ² − c′S²) = ½(Δ₂ᵢvᵢ² − c′σᵢ(2vᵢ + σᵢ)), σᵢ = Σ_{j≠i} vⱼ: without the
+    # cancellation of a′ᵢ against c′ where αᵢ dominates α₀
+    sigma = exclusive_sums(v)
+    w = 0.5 * (dirichlet_excess(alpha)[1] * v * v - c1[..., None] * sigma * (2.0 * v + sigma))
     acc = -G.solve(w)
     if not derivatives:
         return acc, None, None

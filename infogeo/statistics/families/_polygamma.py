@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import zeta
 
-__all__ = ["polygamma123", "trigamma"]
+__all__ = ["inverse_trigamma_excess", "polygamma123", "polygamma_excess", "trigamma"]
 
 _SHIFT_TO = 10.0
 #: below this many values ``polygamma123`` calls scipy's Hurwitz zeta instead (faster
@@ -80,3 +80,60 @@ def polygamma123(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         out[..., 1] -= 2.0 * inv3.sum(-1)
         out[..., 2] += 6.0 * (inv3 * inv).sum(-1)
     return out[..., 0], out[..., 1], out[..., 2]
+
+
+def polygamma_excess(x, h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``Δₙ = ψ⁽ⁿ⁾(x) − ψ⁽ⁿ⁾(x + h)`` for ``n = 1, 2, 3``, ``x > 0``, ``h ≥ 0``, to full
+    relative precision also where ``h ≪ x`` (the direct difference then loses
+    ``log₁₀(x/h)`` digits: ψ′(3e5) − ψ′(3e5 + 3e-4) came out 1.5e-7 off).
+
+    Every piece is a sum of terms of one sign. The recurrence to ``y = x + N ≥ 10`` gives
+    ``Σ_{k<N} tₙ(x + k) − tₙ(x + h + k)`` with ``t₁ = 1/y²``, ``t₂ = −2/y³``,
+    ``t₃ = 6/y⁴``, and the asymptotic series ``ψ⁽ⁿ⁾(y) ~ Σₘ cₙₘ y⁻ᵐ`` (the columns of
+    ``_COEF``) the differences ``cₙₘ (y⁻ᵐ − (y + h)⁻ᵐ)``, where
+
+        y⁻ᵐ − (y + h)⁻ᵐ = h Eₘ,   Eₘ = Σ_{j<m} y^{−(m−j)} (y + h)^{−(j+1)},
+        E₁ = rs,   Eₘ = r Eₘ₋₁ + r sᵐ   (r = 1/y, s = 1/(y + h)).
+    """
+    x, h = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(h, dtype=float))
+    low = float(np.min(x)) if x.size else _SHIFT_TO
+    n_shift = int(np.ceil(_SHIFT_TO - low)) if low < _SHIFT_TO else 0
+    y = x + n_shift
+    r = 1.0 / y
+    s = 1.0 / (y + h)
+    E = np.empty((*x.shape, _POWERS.size))
+    E[..., 0] = r * s
+    s_m = s
+    for m in range(1, _POWERS.size):
+        s_m = s_m * s
+        E[..., m] = r * (E[..., m - 1] + s_m)
+    out = (h[..., None] * E) @ _COEF
+    if n_shift:
+        yk = x[..., None] + np.arange(n_shift)
+        rk = 1.0 / yk
+        sk = 1.0 / (yk + h[..., None])
+        e1 = rk * sk
+        e2 = rk * (e1 + sk * sk)
+        e3 = rk * (e2 + sk**3)
+        e4 = rk * (e3 + sk**4)
+        out[..., 0] += h * e2.sum(-1)
+        out[..., 1] -= 2.0 * h * e3.sum(-1)
+        out[..., 2] += 6.0 * h * e4.sum(-1)
+    return out[..., 0], out[..., 1], out[..., 2]
+
+
+def inverse_trigamma_excess(x, trigamma_x=None) -> np.ndarray:
+    """``g(x) = 1/ψ′(x) − x`` without cancellation (``g → −½`` for large ``x``, where
+    ``1/ψ′(x) − x`` loses ``log₁₀ x`` digits): ``g = −x e/(1 + e)`` with
+    ``e = xψ′(x) − 1``, from the asymptotic series ``e = Σ_{m≥2} c₁ₘ x^{1−m}`` for
+    ``x ≥ 10`` and directly below (``e ≥ 0.05`` there). ``trigamma_x``: ψ′(x) if known."""
+    x = np.asarray(x, dtype=float)
+    p1 = trigamma(x) if trigamma_x is None else trigamma_x
+    e = x * p1 - 1.0
+    big = x >= _SHIFT_TO
+    if np.any(big):
+        r = 1.0 / x[big]
+        powers = np.cumprod(np.broadcast_to(r[:, None], (r.size, _POWERS.size - 1)), axis=-1)
+        e = np.array(e, dtype=float)
+        e[big] = powers @ _COEF[1:, 0]
+    return -x * e / (1.0 + e)
