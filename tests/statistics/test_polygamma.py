@@ -80,3 +80,8 @@ def test_exclusive_sums_do_not_subtract():
     expected = [[r[1] + r[2], r[0] + r[2], r[0] + r[1]] for r in a]
     np.testing.assert_array_equal(exclusive_sums(a), expected)
     assert exclusive_sums(a)[0, 2] == 3.0 + 1e-5 != a[0].sum() - a[0, 2]
+    # the prefix-and-suffix route of long rows
+    long = np.concatenate([np.full(70, 1e-3), [1e16]])
+    others = exclusive_sums(long[None, :])[0]
+    assert others[-1] == pytest.approx(0.07, rel=1e-14)
+    np.testing.assert_allclose(others[:-1], 1e16, rtol=1e-15)

@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import polygamma
 
 from ..._special import polygamma as apolygamma
-from ._polygamma import inverse_trigamma_excess, polygamma123, polygamma_excess
+from ._polygamma import inverse_trigamma_excess, polygamma123, polygamma_excess, trigamma
 
 __all__ = [
     "DiagonalPlusRankOne",
@@ -36,29 +36,63 @@ def dirichlet_metric(alpha):
 
 
 def exclusive_sums(a: np.ndarray) -> np.ndarray:
-    """``Σ_{j≠i} a_j`` for each ``i`` (last axis), as prefix plus suffix sums: never
-    ``Σa − aᵢ``, which cancels when ``aᵢ`` dominates."""
+    """``Σ_{j≠i} a_j`` for each ``i`` (last axis), never as ``Σa − aᵢ`` (which cancels
+    when ``aᵢ`` dominates): up to 64 entries as ``a (11ᵀ − I)`` (a product whose zero
+    coefficients drop ``aᵢ`` exactly), beyond as prefix plus suffix sums."""
+    k = a.shape[-1]
+    if k <= 64:
+        return a @ (1.0 - np.eye(k))
     zero = np.zeros_like(a[..., :1])
     before = np.concatenate([zero, np.cumsum(a[..., :-1], axis=-1)], axis=-1)
     after = np.concatenate([np.cumsum(a[..., :0:-1], axis=-1)[..., ::-1], zero], axis=-1)
     return before + after
 
 
-def dirichlet_excess(alpha: np.ndarray):
-    """``(Δ₁, Δ₂, Δ₃)``, ``Δₙᵢ = ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀)``: the diagonal entries of ``G``,
-    ``∂ᵢGᵢᵢ`` and ``∂ᵢ²Gᵢᵢ``, to full relative precision also where ``αᵢ`` dominates
-    (``α₀ − αᵢ ≪ αᵢ``; see :func:`~._polygamma.polygamma_excess`)."""
-    return polygamma_excess(alpha, exclusive_sums(alpha))
+#: below this largest shape (and without a dominant one) the direct Sherman–Morrison
+#: denominator ``1 − cΣu`` keeps all but about one digit
+_LARGE_SHAPE = 10.0
+
+#: ``Δₙ`` is taken directly as ``ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀)`` where the other shapes add at
+#: least this fraction of ``αᵢ`` (the difference then keeps all but ~2 bits), and by
+#: :func:`~._polygamma.polygamma_excess` below it
+_DIRECT_FROM = 0.25
 
 
-def sherman_morrison_denominator(alpha, a, c) -> np.ndarray:
-    """``1 − c Σ 1/aᵢ`` for ``aᵢ = ψ′(αᵢ)``, ``c = ψ′(α₀)``, as ``c (g(α₀) − Σ g(αᵢ))``
-    with ``g(x) = 1/ψ′(x) − x`` (exact since ``α₀ = Σαᵢ``): positive terms mostly, where
-    the direct form cancels to ``O(1/α₀)`` once a shape is large (two shapes of 1e5: 10
-    digits lost)."""
-    a0 = alpha.sum(-1)
-    g0 = inverse_trigamma_excess(a0, c)
-    return c * (g0 - inverse_trigamma_excess(alpha, a).sum(-1))
+def dominated(alpha: np.ndarray):
+    """``(others, close)``: ``Σ_{j≠i} αⱼ`` and the mask of entries where it is below
+    ``_DIRECT_FROM · αᵢ`` (where ``ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀)`` would cancel), ``None`` when
+    there is none."""
+    others = exclusive_sums(alpha)
+    close = others < _DIRECT_FROM * alpha
+    return others, (close if np.any(close) else None)
+
+
+def dirichlet_excess(alpha: np.ndarray, values=None, orders=(1, 2, 3)):
+    """``Δₙ`` for each ``n`` in ``orders``, ``Δₙᵢ = ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀)``: the diagonal
+    entries of ``G``, ``∂ᵢGᵢᵢ`` and ``∂ᵢ²Gᵢᵢ``, to full relative precision also where
+    ``αᵢ`` dominates (``α₀ − αᵢ ≪ αᵢ``; see :func:`~._polygamma.polygamma_excess`, used
+    only for those entries). ``values``: ``(ψ′, ψ″, ψ‴)`` of ``[α, α₀]`` (the orders
+    asked for) if the caller has them."""
+    k = alpha.shape[-1]
+    if values is None:
+        extended = np.concatenate([alpha, alpha.sum(-1, keepdims=True)], axis=-1)
+        values = (trigamma(extended),) if orders == (1,) else polygamma123(extended)
+    out = [values[n - 1][..., :k] - values[n - 1][..., k:] for n in orders]
+    others, close = dominated(alpha)
+    if close is not None:
+        exact = polygamma_excess(alpha[close], others[close])
+        for o, n in zip(out, orders):
+            o[close] = exact[n - 1]
+    return tuple(out)
+
+
+def sherman_morrison_denominator(extended, trigamma_extended) -> np.ndarray:
+    """``1 − c Σ 1/aᵢ`` for ``aᵢ = ψ′(αᵢ)``, ``c = ψ′(α₀)``, from ``extended = [α, α₀]``
+    and its ψ′ values, as ``c (g(α₀) − Σ g(αᵢ))`` with ``g(x) = 1/ψ′(x) − x`` (exact since
+    ``α₀ = Σαᵢ``): the direct form cancels to ``O(1/α₀)`` once a shape is large (two
+    shapes of 1e5: 10 digits lost)."""
+    g = inverse_trigamma_excess(extended, trigamma_extended)
+    return trigamma_extended[..., -1] * (g[..., -1] - g[..., :-1].sum(-1))
 
 
 def dirichlet_metric_derivative(alpha: np.ndarray) -> np.ndarray:
@@ -68,7 +102,7 @@ def dirichlet_metric_derivative(alpha: np.ndarray) -> np.ndarray:
     a0 = alpha.sum(-1)
     out = np.broadcast_to(-polygamma(2, a0)[..., None, None, None], (*alpha.shape, k, k)).copy()
     idx = np.arange(k)
-    out[..., idx, idx, idx] = dirichlet_excess(alpha)[1]
+    out[..., idx, idx, idx] = dirichlet_excess(alpha, orders=(2,))[0]
     return out
 
 
@@ -80,7 +114,7 @@ def dirichlet_metric_second_derivative(alpha: np.ndarray) -> np.ndarray:
     shape = (*alpha.shape, k, k, k)
     out = np.broadcast_to(-polygamma(3, a0)[..., None, None, None, None], shape).copy()
     idx = np.arange(k)
-    out[..., idx, idx, idx, idx] = dirichlet_excess(alpha)[2]
+    out[..., idx, idx, idx, idx] = dirichlet_excess(alpha, orders=(3,))[0]
     return out
 
 
@@ -144,14 +178,25 @@ def dirichlet_geodesic_jacobians(
     derivative as ``(diag, U, W)`` with ``∂acc = diag(diag) + U Wᵀ`` (rank two).
     """
     k = alpha.shape[-1]
-    both = polygamma123(np.concatenate([alpha, alpha.sum(-1, keepdims=True)], axis=-1))
+    extended = np.concatenate([alpha, alpha.sum(-1, keepdims=True)], axis=-1)
+    both = polygamma123(extended)
     (a, c), (a1, c1), (a2, c2) = ((x[..., :k], x[..., k]) for x in both)
-    G = DiagonalPlusRankOne(a, c, sherman_morrison_denominator(alpha, a, c))
+    # the cancellation-free forms where they matter: a dominant shape, or large shapes
+    # (the direct Sherman–Morrison denominator loses about log₁₀ α₀ digits)
+    careful = dominated(alpha)[1] is not None
+    large = careful or float(np.max(extended)) >= _LARGE_SHAPE
+    G = DiagonalPlusRankOne(
+        a, c, sherman_morrison_denominator(extended, both[0]) if large else None
+    )
     S = v.sum(-1)
-    # wᵢ = ½(a′ᵢvᵢ² − c′S²) = ½(Δ₂ᵢvᵢ² − c′σᵢ(2vᵢ + σᵢ)), σᵢ = Σ_{j≠i} vⱼ: without the
-    # cancellation of a′ᵢ against c′ where αᵢ dominates α₀
-    sigma = exclusive_sums(v)
-    w = 0.5 * (dirichlet_excess(alpha)[1] * v * v - c1[..., None] * sigma * (2.0 * v + sigma))
+    if careful:
+        # wᵢ = ½(a′ᵢvᵢ² − c′S²) = ½(Δ₂ᵢvᵢ² − c′σᵢ(2vᵢ + σᵢ)), σᵢ = Σ_{j≠i} vⱼ: without
+        # the cancellation of a′ᵢ against c′ where αᵢ dominates α₀
+        sigma = exclusive_sums(v)
+        (d2,) = dirichlet_excess(alpha, both, orders=(2,))
+        w = 0.5 * (d2 * v * v - c1[..., None] * sigma * (2.0 * v + sigma))
+    else:
+        w = 0.5 * (a1 * v * v - (c1 * S * S)[..., None])
     acc = -G.solve(w)
     if not derivatives:
         return acc, None, None

@@ -41,12 +41,12 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
         (:func:`~._dirichlet_metric.dirichlet_excess`)."""
         k = p.shape[-1]
         batch = p.shape[:-1]
-        a0 = p.sum(-1)
-        both = polygamma123(np.concatenate([p, a0[..., None]], axis=-1))
+        extended = np.concatenate([p, p.sum(-1)[..., None]], axis=-1)
+        both = polygamma123(extended)
         (p1, q1), (_, q2), (_, q3) = ((x[..., :k], x[..., k]) for x in both)
-        _, d2, d3 = dirichlet_excess(p)  # ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀) without cancellation
+        d2, d3 = dirichlet_excess(p, both, orders=(2, 3))  # ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀), exact
         u = 1.0 / p1
-        s = q1 / sherman_morrison_denominator(p, p1, q1)
+        s = q1 / sherman_morrison_denominator(extended, both[0])
         idx = np.arange(k)
         G_inv = s[..., None, None] * u[..., :, None] * u[..., None, :]
         G_inv[..., idx, idx] += u
@@ -78,11 +78,12 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
         egrad = self._vectors(egrad, "egrad")
         self._check_damping(damping)
         p, egrad = np.broadcast_arrays(p, egrad)
-        a1 = trigamma(p)
-        c = trigamma(p.sum(-1))
+        extended = np.concatenate([p, p.sum(-1)[..., None]], axis=-1)
+        trig = trigamma(extended)
+        a1, c = trig[..., :-1], trig[..., -1]
         if damping:
             return DiagonalPlusRankOne(a1 + damping, c).solve(egrad)
-        return DiagonalPlusRankOne(a1, c, sherman_morrison_denominator(p, a1, c)).solve(egrad)
+        return DiagonalPlusRankOne(a1, c, sherman_morrison_denominator(extended, trig)).solve(egrad)
 
     #: rank of the low-rank part of the connection Jacobians (collocation solves by
     #: Woodbury, see :func:`infogeo.geometry.collocation._solve_lowrank`)
@@ -99,7 +100,7 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
         k = p.shape[-1]
         G = np.broadcast_to(-trigamma(p.sum(-1))[..., None, None], (*p.shape, k)).copy()
         idx = np.arange(k)
-        G[..., idx, idx] = dirichlet_excess(p)[0]
+        G[..., idx, idx] = dirichlet_excess(p, orders=(1,))[0]
         return G
 
     def metric_derivative(self, p):
