@@ -8,12 +8,20 @@ written once.
 
 from __future__ import annotations
 
+import functools
+
 import autograd.numpy as anp
 import numpy as np
 from scipy.special import polygamma
 
 from ..._special import polygamma as apolygamma
-from ._polygamma import inverse_trigamma_excess, polygamma123, polygamma_excess, trigamma
+from ._polygamma import (
+    inverse_trigamma_excess,
+    polygamma12,
+    polygamma123,
+    polygamma_excess,
+    trigamma,
+)
 
 __all__ = [
     "DiagonalPlusRankOne",
@@ -35,36 +43,60 @@ def dirichlet_metric(alpha):
     return diag[..., :, None] * np.eye(k) - apolygamma(1, a0)[..., None, None]
 
 
+@functools.cache
+def _others_matrix(k: int) -> np.ndarray:
+    """``11ᵀ − I`` of size ``k`` (read-only, shared)."""
+    out = 1.0 - np.eye(k)
+    out.flags.writeable = False
+    return out
+
+
 def exclusive_sums(a: np.ndarray) -> np.ndarray:
     """``Σ_{j≠i} a_j`` for each ``i`` (last axis), never as ``Σa − aᵢ`` (which cancels
     when ``aᵢ`` dominates): up to 64 entries as ``a (11ᵀ − I)`` (a product whose zero
     coefficients drop ``aᵢ`` exactly), beyond as prefix plus suffix sums."""
     k = a.shape[-1]
+    if k == 2:
+        return a[..., ::-1].copy()
     if k <= 64:
-        return a @ (1.0 - np.eye(k))
+        return a @ _others_matrix(k)
     zero = np.zeros_like(a[..., :1])
     before = np.concatenate([zero, np.cumsum(a[..., :-1], axis=-1)], axis=-1)
     after = np.concatenate([np.cumsum(a[..., :0:-1], axis=-1)[..., ::-1], zero], axis=-1)
     return before + after
 
 
-#: below this largest shape (and without a dominant one) the direct Sherman–Morrison
-#: denominator ``1 − cΣu`` keeps all but about one digit
-_LARGE_SHAPE = 10.0
+#: below this ``α₀`` (and without a dominant shape) the direct forms are used: the
+#: Sherman–Morrison denominator ``1 − cΣu`` loses about ``log₁₀ α₀`` digits (≤ 4e-13)
+_LARGE_SHAPE = 1e3
 
 #: ``Δₙ`` is taken directly as ``ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀)`` where the other shapes add at
-#: least this fraction of ``αᵢ`` (the difference then keeps all but ~2 bits), and by
-#: :func:`~._polygamma.polygamma_excess` below it
-_DIRECT_FROM = 0.25
+#: least this fraction of ``αᵢ`` (the difference then keeps all but about 6 bits: ≲ 1e-14
+#: relative), and by :func:`~._polygamma.polygamma_excess` below it
+_DIRECT_FROM = 1.0 / 64.0
+
+
+def needs_care(alpha: np.ndarray, total: np.ndarray) -> bool:
+    """Whether some point of ``alpha`` (sums ``total`` = ``α₀``) has an entry that
+    :func:`dominated` marks — a shape with ``αᵢ > α₀ / (1 + _DIRECT_FROM)`` or
+    ``α₀ ≥ _LARGE_SHAPE`` — by two reductions (the solvers ask at every evaluation)."""
+    if total.max() >= _LARGE_SHAPE:  # ndarray methods: no dispatch wrappers
+        return True
+    return bool((alpha.max(-1) * (1.0 + _DIRECT_FROM) > total).any())
 
 
 def dominated(alpha: np.ndarray):
-    """``(others, close)``: ``Σ_{j≠i} αⱼ`` and the mask of entries where it is below
-    ``_DIRECT_FROM · αᵢ`` (where ``ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀)`` would cancel), ``None`` when
-    there is none."""
+    """``(others, close)``: ``Σ_{j≠i} αⱼ`` and the mask of the entries whose
+    ``ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀)`` must be taken without cancellation: where ``αᵢ`` dominates
+    (the others add less than ``_DIRECT_FROM · αᵢ``) and every entry of a point with
+    ``α₀ ≥ _LARGE_SHAPE`` (where the metric's condition number, about ``α₀``, amplifies
+    the few bits the direct difference loses); ``None`` when there is none."""
     others = exclusive_sums(alpha)
     close = others < _DIRECT_FROM * alpha
-    return others, (close if np.any(close) else None)
+    total = alpha.sum(-1)
+    if float(np.max(total)) >= _LARGE_SHAPE:
+        close |= (total >= _LARGE_SHAPE)[..., None]
+    return others, (close if close.any() else None)
 
 
 def dirichlet_excess(alpha: np.ndarray, values=None, orders=(1, 2, 3)):
@@ -179,14 +211,14 @@ def dirichlet_geodesic_jacobians(
     """
     k = alpha.shape[-1]
     extended = np.concatenate([alpha, alpha.sum(-1, keepdims=True)], axis=-1)
-    both = polygamma123(extended)
-    (a, c), (a1, c1), (a2, c2) = ((x[..., :k], x[..., k]) for x in both)
-    # the cancellation-free forms where they matter: a dominant shape, or large shapes
-    # (the direct Sherman–Morrison denominator loses about log₁₀ α₀ digits)
-    careful = dominated(alpha)[1] is not None
-    large = careful or float(np.max(extended)) >= _LARGE_SHAPE
+    both = polygamma123(extended) if derivatives else polygamma12(extended)
+    (a, c), (a1, c1) = ((x[..., :k], x[..., k]) for x in both[:2])
+    # the cancellation-free forms where they matter (a dominant shape, or α₀ ≥ 1e3 where
+    # the direct Sherman–Morrison denominator loses log₁₀ α₀ digits); elsewhere the
+    # direct ones, as cheap as before
+    careful = needs_care(alpha, extended[..., -1])
     G = DiagonalPlusRankOne(
-        a, c, sherman_morrison_denominator(extended, both[0]) if large else None
+        a, c, sherman_morrison_denominator(extended, both[0]) if careful else None
     )
     S = v.sum(-1)
     if careful:
@@ -200,6 +232,7 @@ def dirichlet_geodesic_jacobians(
     acc = -G.solve(w)
     if not derivatives:
         return acc, None, None
+    a2, c2 = both[2][..., :k], both[2][..., k]
     parts = (
         (0.5 * a2 * v * v + a1 * acc, 0.5 * c2 * S * S + c1 * acc.sum(-1)),  # ∂/∂α
         (a1 * v, c1 * S),  # ∂/∂v
