@@ -106,10 +106,13 @@ def dirichlet_excess(alpha: np.ndarray, values=None, orders=(1, 2, 3)):
     only for those entries). ``values``: ``(ψ′, ψ″, ψ‴)`` of ``[α, α₀]`` (the orders
     asked for) if the caller has them."""
     k = alpha.shape[-1]
+    total = alpha.sum(-1, keepdims=True)
     if values is None:
-        extended = np.concatenate([alpha, alpha.sum(-1, keepdims=True)], axis=-1)
+        extended = np.concatenate([alpha, total], axis=-1)
         values = (trigamma(extended),) if orders == (1,) else polygamma123(extended)
     out = [values[n - 1][..., :k] - values[n - 1][..., k:] for n in orders]
+    if not needs_care(alpha, total[..., 0]):
+        return tuple(out)
     others, close = dominated(alpha)
     if close is not None:
         exact = polygamma_excess(alpha[close], others[close])
