@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 
+from .options import check_damping_option
 from .riemannian_gradient_descent import RiemannianGradientDescent
 from .step_size import LevenbergMarquardt
 
@@ -160,11 +161,8 @@ def _kfac_step_rule(options: dict) -> LevenbergMarquardt:
     solution the Fisher metric shrinks with the loss; the absolute floor alone then
     exceeds it and the steps become short gradient steps (an MLP that interpolates its
     labels stalled near loss 1e-12)."""
-    damping = options.get("damping", 1e-2)
-    if isinstance(damping, bool) or not isinstance(damping, (int, float)):
-        raise TypeError(f"damping must be a number >= 0, got {damping!r}")
     return LevenbergMarquardt(
-        damping=float(damping),
+        damping=check_damping_option(options.get("damping", 1e-2)),
         step_size=options.get("step_size", 1.0),
         relative_floor=KFAC_RELATIVE_FLOOR,
     )

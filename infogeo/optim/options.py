@@ -90,6 +90,16 @@ def resolve_step_length(max_step_length, manifold) -> float | None:
     return check_positive(max_step_length, "max_step_length", allow_none=True)
 
 
+def check_damping_option(damping) -> float:
+    """The ``damping`` option as a float, or ``TypeError`` / ``ValueError`` naming it."""
+    if isinstance(damping, bool) or not isinstance(damping, (int, float)):
+        raise TypeError(f"damping must be a number >= 0, got {damping!r}")
+    damping = float(damping)
+    if not damping >= 0 or damping == float("inf"):
+        raise ValueError(f"damping must be a finite number >= 0, got {damping}")
+    return damping
+
+
 def build_step_rule(
     step_size, line_search, trust_region, damping, max_step_length=None
 ) -> StepRule:
@@ -108,11 +118,7 @@ def build_step_rule(
     """
     step_size = check_positive(step_size, "step_size")
     trust_region = check_positive(trust_region, "trust_region", allow_none=True)
-    if isinstance(damping, bool) or not isinstance(damping, (int, float)):
-        raise TypeError(f"damping must be a number >= 0, got {damping!r}")
-    damping = float(damping)
-    if not damping >= 0 or damping == float("inf"):
-        raise ValueError(f"damping must be a finite number >= 0, got {damping}")
+    damping = check_damping_option(damping)
     if isinstance(line_search, StepRule):
         return line_search
     if isinstance(line_search, str):

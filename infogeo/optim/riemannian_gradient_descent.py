@@ -195,7 +195,7 @@ class RiemannianGradientDescent(IterativeSolver):
             slope = directional_slope(self.manifold, x, egrad, d, damping, ops.inner)
             if not (np.isfinite(d).all() and math.isfinite(slope) and slope >= 0):
                 problem = f"∇fᵀ(G + λI)⁻¹∇f = {slope:.3g}"
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # a metric that names its float64 limit
             problem = str(exc)
         if problem is None:
             return d, slope

@@ -56,6 +56,8 @@ def metric_overflow(manifold, x) -> str | None:
     try:
         with np.errstate(all="ignore"):
             G = np.asarray(metric(x), dtype=float)
+    except OverflowError as exc:  # a family that names its own float64 limit
+        return str(exc)
     except Exception:  # the metric itself cannot be evaluated there: not our diagnosis
         return None
     if G.shape != (x.size, x.size):

@@ -115,7 +115,16 @@ class StatisticalManifold(DualGeometry, RiemannianManifold):
         if isinstance(p, Box):
             return self._metric(p)
         p = self.check_point(p, "theta")
-        return self._metric(p) if self._metric_np is None else self._metric_np(p)
+        if self._metric_np is None:
+            return self._metric(p)
+        G = self._metric_np(p)
+        if not np.isfinite(G).all():  # the plain formula overflows silently (ψ′ of 1e-300)
+            bad = p[np.any(~np.isfinite(G), axis=(-2, -1))] if G.ndim > 2 else p
+            raise OverflowError(
+                f"the Fisher metric of {self!r} overflows float64 at θ = {bad}: an entry "
+                "exceeds 1.8e308 (e.g. ψ′(α) ≈ 1/α² for a shape α below 7.5e-155)"
+            )
+        return G
 
     def fisher(self, theta) -> np.ndarray:
         """Fisher information ``F(θ) = E[s sᵀ] = −E[∇²log p]``, shape ``(..., dim, dim)``

@@ -203,3 +203,31 @@ def test_far_pairs_with_dominant_shapes_are_solved():
         d = float(family.norm(p, v))
         case = StressCase(repr(family), family, ("pos",) * p.size, "exp")
         assert _error(case, p, q, d, v) < 1e-9
+
+
+@pytest.mark.parametrize(
+    "family, theta",
+    [
+        (ig.Gamma(), [1e-300, 1.0]),
+        (ig.Beta(), [1e-300, 1.0]),
+        (ig.Dirichlet(3), [1e300, 1e-300, 1.0]),
+    ],
+)
+def test_metric_names_its_overflow(family, theta):
+    """ψ′(1e-300) ≈ 1e600 exceeds float64: the metric says so instead of returning inf."""
+    with pytest.raises(OverflowError, match="overflows float64"):
+        family.metric(np.array(theta))
+
+
+def test_metric_far_apart_shapes_stay_finite():
+    """Shapes 1e-150 and 1e150 in one point: finite, without warnings (the exact route
+    is taken only for the dominant entry, whose true value 1e-450 underflows to 0; the
+    small one keeps its direct difference, checked against mpmath)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    p = np.array([1e-150, 1e150])
+    G = ig.Beta().metric(p)  # RuntimeWarnings are errors in this suite
+    assert np.isfinite(G).all() and 0.0 <= G[1, 1] < 1e-300
+    a, b = (mpmath.mpf(float(x)) for x in p)
+    ref = mpmath.psi(1, a) - mpmath.psi(1, a + b)
+    assert float(abs((G[0, 0] - ref) / ref)) < 1e-14

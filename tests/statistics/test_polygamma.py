@@ -85,3 +85,19 @@ def test_exclusive_sums_do_not_subtract():
     others = exclusive_sums(long[None, :])[0]
     assert others[-1] == pytest.approx(0.07, rel=1e-14)
     np.testing.assert_allclose(others[:-1], 1e16, rtol=1e-15)
+
+
+def test_polygamma_excess_computes_only_the_orders_asked_for():
+    """At x = 1e-100 (h = 1e-110) Δ₁ ≈ 2h/x³ is finite while Δ₃ overflows: asking for Δ₁
+    alone raises no overflow (RuntimeWarnings are errors in this suite)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 60
+    (d1,) = polygamma_excess(np.array([1e-100]), np.array([1e-110]), orders=(1,))
+    ref = mpmath.psi(1, mpmath.mpf("1e-100")) - mpmath.psi(
+        1, mpmath.mpf("1e-100") + mpmath.mpf("1e-110")
+    )
+    assert float(abs((d1[0] - ref) / ref)) < 1e-13
+    both = polygamma_excess(np.array([3.0, 7e4]), np.array([0.5, 2.0]), orders=(2, 3))
+    full = polygamma_excess(np.array([3.0, 7e4]), np.array([0.5, 2.0]))
+    np.testing.assert_array_equal(both[0], full[1])
+    np.testing.assert_array_equal(both[1], full[2])

@@ -77,25 +77,24 @@ _DIRECT_FROM = 1.0 / 64.0
 
 
 def needs_care(alpha: np.ndarray, total: np.ndarray) -> bool:
-    """Whether some point of ``alpha`` (sums ``total`` = ``α₀``) has an entry that
-    :func:`dominated` marks — a shape with ``αᵢ > α₀ / (1 + _DIRECT_FROM)`` or
+    """Whether some point of ``alpha`` (sums ``total`` = ``α₀``) needs the
+    cancellation-free forms: a shape with ``αᵢ > α₀ / (1 + _DIRECT_FROM)``, or
     ``α₀ ≥ _LARGE_SHAPE`` — by two reductions (the solvers ask at every evaluation)."""
     if total.max() >= _LARGE_SHAPE:  # ndarray methods: no dispatch wrappers
         return True
     return bool((alpha.max(-1) * (1.0 + _DIRECT_FROM) > total).any())
 
 
-def dominated(alpha: np.ndarray):
+def dominated(alpha: np.ndarray, total: np.ndarray):
     """``(others, close)``: ``Σ_{j≠i} αⱼ`` and the mask of the entries whose
     ``ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀)`` must be taken without cancellation: where ``αᵢ`` dominates
-    (the others add less than ``_DIRECT_FROM · αᵢ``) and every entry of a point with
-    ``α₀ ≥ _LARGE_SHAPE`` (where the metric's condition number, about ``α₀``, amplifies
-    the few bits the direct difference loses); ``None`` when there is none."""
+    (the others add less than ``_DIRECT_FROM · αᵢ``), and where ``αᵢ`` is the larger part
+    of an ``α₀ ≥ _LARGE_SHAPE`` (the metric's condition number, about ``α₀``, amplifies
+    the few bits the direct difference loses there); ``None`` when there is none."""
     others = exclusive_sums(alpha)
     close = others < _DIRECT_FROM * alpha
-    total = alpha.sum(-1)
-    if float(np.max(total)) >= _LARGE_SHAPE:
-        close |= (total >= _LARGE_SHAPE)[..., None]
+    if total.max() >= _LARGE_SHAPE:
+        close |= (total >= _LARGE_SHAPE)[..., None] & (others < alpha)
     return others, (close if close.any() else None)
 
 
@@ -106,18 +105,18 @@ def dirichlet_excess(alpha: np.ndarray, values=None, orders=(1, 2, 3)):
     only for those entries). ``values``: ``(ψ′, ψ″, ψ‴)`` of ``[α, α₀]`` (the orders
     asked for) if the caller has them."""
     k = alpha.shape[-1]
-    total = alpha.sum(-1, keepdims=True)
+    total = alpha.sum(-1)
     if values is None:
-        extended = np.concatenate([alpha, total], axis=-1)
+        extended = np.concatenate([alpha, total[..., None]], axis=-1)
         values = (trigamma(extended),) if orders == (1,) else polygamma123(extended)
     out = [values[n - 1][..., :k] - values[n - 1][..., k:] for n in orders]
-    if not needs_care(alpha, total[..., 0]):
+    if not needs_care(alpha, total):
         return tuple(out)
-    others, close = dominated(alpha)
+    others, close = dominated(alpha, total)
     if close is not None:
-        exact = polygamma_excess(alpha[close], others[close])
-        for o, n in zip(out, orders):
-            o[close] = exact[n - 1]
+        exact = polygamma_excess(alpha[close], others[close], orders)
+        for o, d in zip(out, exact):
+            o[close] = d
     return tuple(out)
 
 
@@ -168,6 +167,21 @@ class DiagonalPlusRankOne:
             denominator = 1.0 - c * self.u.sum(-1)
         self.s = c / denominator
 
+    @classmethod
+    def dirichlet(cls, extended, trigamma_extended, damping: float = 0.0, careful=None):
+        """``G + λI`` of the Dirichlet-type metric from ``extended = [α, α₀]`` and its ψ′
+        values, with :func:`sherman_morrison_denominator` where :func:`needs_care` (or
+        ``careful``) says so and ``λ = 0`` (a damping keeps the denominator away from
+        its cancellation)."""
+        a, c = trigamma_extended[..., :-1], trigamma_extended[..., -1]
+        if damping:
+            return cls(a + damping, c)
+        if careful is None:
+            careful = needs_care(extended[..., :-1], extended[..., -1])
+        return cls(
+            a, c, sherman_morrison_denominator(extended, trigamma_extended) if careful else None
+        )
+
     def solve(self, x: np.ndarray) -> np.ndarray:
         """``G⁻¹x`` for ``x`` of shape ``(..., k)``."""
         ux = self.u * x
@@ -215,14 +229,12 @@ def dirichlet_geodesic_jacobians(
     k = alpha.shape[-1]
     extended = np.concatenate([alpha, alpha.sum(-1, keepdims=True)], axis=-1)
     both = polygamma123(extended) if derivatives else polygamma12(extended)
-    (a, c), (a1, c1) = ((x[..., :k], x[..., k]) for x in both[:2])
+    a1, c1 = both[1][..., :k], both[1][..., k]
     # the cancellation-free forms where they matter (a dominant shape, or α₀ ≥ 1e3 where
     # the direct Sherman–Morrison denominator loses log₁₀ α₀ digits); elsewhere the
     # direct ones, as cheap as before
     careful = needs_care(alpha, extended[..., -1])
-    G = DiagonalPlusRankOne(
-        a, c, sherman_morrison_denominator(extended, both[0]) if careful else None
-    )
+    G = DiagonalPlusRankOne.dirichlet(extended, both[0], careful=careful)
     S = v.sum(-1)
     if careful:
         # wᵢ = ½(a′ᵢvᵢ² − c′S²) = ½(Δ₂ᵢvᵢ² − c′σᵢ(2vᵢ + σᵢ)), σᵢ = Σ_{j≠i} vⱼ: without

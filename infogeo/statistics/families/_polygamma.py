@@ -63,6 +63,12 @@ def trigamma(x):
     return zeta(2.0, x)
 
 
+def _shifts(x: np.ndarray) -> int:
+    """Unit steps of the upward recurrence that bring every ``x`` to ``≥ 10``."""
+    low = float(np.min(x)) if x.size else _SHIFT_TO
+    return int(np.ceil(_SHIFT_TO - low)) if low < _SHIFT_TO else 0
+
+
 def polygamma12(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(ψ′(x), ψ″(x))``: :func:`polygamma123` without ``ψ‴`` (one zeta call less for
     the few values of a single point)."""
@@ -80,8 +86,7 @@ def polygamma123(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # ψ⁽ⁿ⁾(x) = (−1)ⁿ⁺¹ n! ζ(n + 1, x) (scipy's polygamma), beat the recurrence's
         # fixed cost
         return zeta(2.0, x), -2.0 * zeta(3.0, x), 6.0 * zeta(4.0, x)
-    low = float(np.min(x)) if x.size else _SHIFT_TO
-    n_shift = int(np.ceil(_SHIFT_TO - low)) if low < _SHIFT_TO else 0
+    n_shift = _shifts(x)
     z = x + n_shift
     r = 1.0 / z
     powers = np.cumprod(np.broadcast_to(r[..., None], (*z.shape, _POWERS.size)), axis=-1)
@@ -97,44 +102,46 @@ def polygamma123(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return out[..., 0], out[..., 1], out[..., 2]
 
 
-def polygamma_excess(x, h) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``Δₙ = ψ⁽ⁿ⁾(x) − ψ⁽ⁿ⁾(x + h)`` for ``n = 1, 2, 3``, ``x > 0``, ``h ≥ 0``, to full
-    relative precision also where ``h ≪ x`` (the direct difference then loses
-    ``log₁₀(x/h)`` digits: ψ′(3e5) − ψ′(3e5 + 3e-4) came out 1.5e-7 off).
+def polygamma_excess(x, h, orders=(1, 2, 3)) -> tuple[np.ndarray, ...]:
+    """``Δₙ = ψ⁽ⁿ⁾(x) − ψ⁽ⁿ⁾(x + h)`` for each ``n`` in ``orders`` (of 1, 2, 3), ``x > 0``,
+    ``h ≥ 0``, to full relative precision also where ``h ≪ x`` (the direct difference
+    then loses ``log₁₀(x/h)`` digits: ψ′(3e5) − ψ′(3e5 + 3e-4) came out 1.5e-7 off).
+    Only the orders asked for are computed (``Δ₃ ~ 24h/x⁵`` overflows for tiny ``x``
+    long before ``Δ₁``).
 
     Every piece is a sum of terms of one sign. The recurrence to ``y = x + N ≥ 10`` gives
-    ``Σ_{k<N} tₙ(x + k) − tₙ(x + h + k)`` with ``t₁ = 1/y²``, ``t₂ = −2/y³``,
-    ``t₃ = 6/y⁴``, and the asymptotic series ``ψ⁽ⁿ⁾(y) ~ Σₘ cₙₘ y⁻ᵐ`` (the columns of
-    ``_COEF``) the differences ``cₙₘ (y⁻ᵐ − (y + h)⁻ᵐ)``, where
+    ``Σ_{k<N} tₙ(x + k) − tₙ(x + h + k)`` with ``tₙ = (−1)ⁿ⁺¹ n!/yⁿ⁺¹``, and the
+    asymptotic series ``ψ⁽ⁿ⁾(y) ~ Σₘ cₙₘ y⁻ᵐ`` (the columns of ``_COEF``) the differences
+    ``cₙₘ (y⁻ᵐ − (y + h)⁻ᵐ)``, where
 
         y⁻ᵐ − (y + h)⁻ᵐ = h Eₘ,   Eₘ = Σ_{j<m} y^{−(m−j)} (y + h)^{−(j+1)},
         E₁ = rs,   Eₘ = r Eₘ₋₁ + r sᵐ   (r = 1/y, s = 1/(y + h)).
     """
     x, h = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(h, dtype=float))
-    low = float(np.min(x)) if x.size else _SHIFT_TO
-    n_shift = int(np.ceil(_SHIFT_TO - low)) if low < _SHIFT_TO else 0
-    y = x + n_shift
-    r = 1.0 / y
-    s = 1.0 / (y + h)
+    n_shift = _shifts(x)
+    r = 1.0 / (x + n_shift)
+    s = 1.0 / (x + n_shift + h)
     E = np.empty((*x.shape, _POWERS.size))
     E[..., 0] = r * s
     s_m = s
     for m in range(1, _POWERS.size):
         s_m = s_m * s
         E[..., m] = r * (E[..., m - 1] + s_m)
-    out = (h[..., None] * E) @ _COEF
+    columns = [n - 1 for n in orders]
+    out = (h[..., None] * E) @ _COEF[:, columns]
     if n_shift:
         yk = x[..., None] + np.arange(n_shift)
         rk = 1.0 / yk
         sk = 1.0 / (yk + h[..., None])
-        e1 = rk * sk
-        e2 = rk * (e1 + sk * sk)
-        e3 = rk * (e2 + sk**3)
-        e4 = rk * (e3 + sk**4)
-        out[..., 0] += h * e2.sum(-1)
-        out[..., 1] -= 2.0 * h * e3.sum(-1)
-        out[..., 2] += 6.0 * h * e4.sum(-1)
-    return out[..., 0], out[..., 1], out[..., 2]
+        e = rk * sk  # E₁ of the shifted terms, then E₂, E₃, E₄ in turn
+        sk_m = sk
+        for order in range(1, max(orders) + 1):
+            sk_m = sk_m * sk
+            e = rk * (e + sk_m)  # E_{order+1}: tₙ's difference is (−1)ⁿ⁺¹ n! h E_{n+1}
+            if order in orders:
+                sign_factorial = (1.0, -2.0, 6.0)[order - 1]
+                out[..., columns.index(order - 1)] += sign_factorial * h * e.sum(-1)
+    return tuple(out[..., i] for i in range(len(orders)))
 
 
 def inverse_trigamma_excess(x, trigamma_x=None) -> np.ndarray:

@@ -18,8 +18,6 @@ from ._dirichlet_metric import (
     dirichlet_metric,
     dirichlet_metric_derivative,
     dirichlet_metric_second_derivative,
-    needs_care,
-    sherman_morrison_denominator,
 )
 from ._expfam import DirichletEF
 from ._polygamma import polygamma123, trigamma
@@ -44,13 +42,10 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
         batch = p.shape[:-1]
         extended = np.concatenate([p, p.sum(-1)[..., None]], axis=-1)
         both = polygamma123(extended)
-        (p1, q1), (_, q2), (_, q3) = ((x[..., :k], x[..., k]) for x in both)
+        q2, q3 = both[1][..., k], both[2][..., k]
         d2, d3 = dirichlet_excess(p, both, orders=(2, 3))  # ψ⁽ⁿ⁾(αᵢ) − ψ⁽ⁿ⁾(α₀), exact
-        u = 1.0 / p1
-        if needs_care(p, extended[..., -1]):
-            s = q1 / sherman_morrison_denominator(extended, both[0])
-        else:  # no dominant or large shape: the direct denominator keeps its digits
-            s = q1 / (1.0 - q1 * u.sum(-1))
+        G = DiagonalPlusRankOne.dirichlet(extended, both[0])
+        u, s = G.u, G.s
         idx = np.arange(k)
         G_inv = s[..., None, None] * u[..., :, None] * u[..., None, :]
         G_inv[..., idx, idx] += u
@@ -83,11 +78,7 @@ class _DirichletGeometry(ClosedFormConnection, StatisticalManifold):
         self._check_damping(damping)
         p, egrad = np.broadcast_arrays(p, egrad)
         extended = np.concatenate([p, p.sum(-1)[..., None]], axis=-1)
-        trig = trigamma(extended)
-        a1, c = trig[..., :-1], trig[..., -1]
-        if damping or not needs_care(p, extended[..., -1]):
-            return DiagonalPlusRankOne(a1 + damping, c).solve(egrad)
-        return DiagonalPlusRankOne(a1, c, sherman_morrison_denominator(extended, trig)).solve(egrad)
+        return DiagonalPlusRankOne.dirichlet(extended, trigamma(extended), damping).solve(egrad)
 
     #: rank of the low-rank part of the connection Jacobians (collocation solves by
     #: Woodbury, see :func:`infogeo.geometry.collocation._solve_lowrank`)
